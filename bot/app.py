@@ -1,0 +1,89 @@
+"""The composition root: the one place that builds the application and wires its parts.
+
+It is the only module of `bot` that knows the handlers: everything else points one way,
+handlers → bot → storage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, Defaults
+
+from bot.i18n import Translator
+from bot.services import Services, utc_now
+from bot.settings import Settings
+from bot.transport import PatientRateLimiter
+from handlers import errors, help, membership, start
+from handlers.context import CONTEXT_TYPES, CovoisinApp
+from handlers.menus import publish_menus
+from storage import Database, Repositories
+
+log = logging.getLogger(__name__)
+
+# Updates the bot asks for; chat_member is not sent by Telegram unless asked for.
+ALLOWED_UPDATES = Update.ALL_TYPES
+
+
+def file_url_for(base_url: str) -> str:
+    """Files live beside the API: `.../bot` → `.../file/bot` (Telegram and local servers)."""
+    head, sep, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if sep else base_url
+
+
+def build_application(settings: Settings, clock: Callable[[], datetime] = utc_now) -> CovoisinApp:
+    translator = Translator.load(settings.default_language)
+
+    async def open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        db = await Database.open(settings.db_path)
+        app.bot_data.attach(
+            Services(
+                settings=settings, repos=Repositories.over(db), translator=translator, clock=clock
+            )
+        )
+        register_handlers(app)
+        await publish_menus(app.bot, translator)
+        log.info("ready as @%s, database %s", app.bot.username, settings.db_path)
+
+    async def close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await app.bot_data.services.repos.db.close()
+        log.info("database closed")
+
+    application: CovoisinApp = (
+        ApplicationBuilder()
+        .token(settings.token.get_secret_value())
+        .base_url(settings.api_base_url)
+        .base_file_url(file_url_for(settings.api_base_url))
+        .context_types(CONTEXT_TYPES)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.zone,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(PatientRateLimiter())
+        .post_init(open_resources)
+        .post_shutdown(close_resources)
+        .build()
+    )
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Features first, the catch-all help last; the bot's username is known by now."""
+    for handler in membership.tracking_handlers():
+        app.add_handler(handler, group=-1)
+    for handler in (*membership.handlers(), *start.handlers(), *help.handlers(app.bot.username)):
+        app.add_handler(handler)
+
+
+def run(settings: Settings) -> None:
+    application = build_application(settings)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)

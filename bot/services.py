@@ -1,0 +1,24 @@
+"""What every handler and job may use, built once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.i18n import Translator
+from bot.settings import Settings
+from storage import Repositories
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    repos: Repositories
+    translator: Translator
+    # Injected so tests can move time; production uses the wall clock.
+    clock: Callable[[], datetime] = utc_now

@@ -1,0 +1,52 @@
+"""Outgoing requests: Telegram's flood limits respected, passing faults retried."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.ext import AIORateLimiter
+
+log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]
+
+
+class PatientRateLimiter(AIORateLimiter):
+    """AIORateLimiter (30 messages/s overall, 20/min per group, 429 retried after the
+    time Telegram asks), which also retries a request Telegram answered with a 5xx or
+    that never connected: such a request was not carried out, so retrying cannot
+    send a message twice. A time-out is not retried, as Telegram may have acted.
+    """
+
+    def __init__(self, max_retries: int = 4, backoff_seconds: float = 0.5) -> None:
+        super().__init__(max_retries=max_retries)
+        self._network_retries = max_retries
+        self._backoff = backoff_seconds
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        for attempt in range(self._network_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except (BadRequest, TimedOut):
+                raise
+            except NetworkError as exc:
+                if attempt == self._network_retries or endpoint == "getUpdates":
+                    raise
+                delay = self._backoff * 2**attempt
+                log.warning("%s failed (%s), retrying in %.1fs", endpoint, exc, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")

@@ -1,0 +1,59 @@
+"""`/help` · `/aide`, and gentle answers to what the bot does not understand."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from handlers.context import CovoisinContext
+from handlers.speech import speaker_for
+
+MESSAGE = filters.UpdateType.MESSAGE
+
+
+async def show_help(update: Update, context: CovoisinContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    say = await speaker_for(update, context)
+    await message.reply_text(say("help.text"))
+
+
+async def unknown_command(update: Update, context: CovoisinContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    say = await speaker_for(update, context)
+    await message.reply_text(say("help.unknown_command"))
+
+
+async def plain_text_in_private(update: Update, context: CovoisinContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    say = await speaker_for(update, context)
+    await message.reply_text(say("help.plain_text"))
+
+
+def _addressed_to_us(bot_username: str) -> filters.BaseFilter:
+    """A group command written `/x@ThisBot`: others may belong to another bot, so we stay quiet."""
+    return filters.Regex(rf"(?i)^/\w+@{bot_username}\b")
+
+
+def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, None]]:
+    """Registered last: anything a feature did not take ends here."""
+    return [
+        CommandHandler(["help", "aide"], show_help, MESSAGE),
+        MessageHandler(
+            MESSAGE & filters.COMMAND & (filters.ChatType.PRIVATE | _addressed_to_us(bot_username)),
+            unknown_command,
+        ),
+        MessageHandler(
+            MESSAGE & filters.ChatType.GROUPS & filters.Mention(bot_username),
+            show_help,
+        ),
+        MessageHandler(
+            MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            plain_text_in_private,
+        ),
+    ]

@@ -1,0 +1,44 @@
+"""The command menus Telegram shows, per language and per kind of chat."""
+
+from __future__ import annotations
+
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+)
+from telegram.ext import ExtBot
+
+from bot.i18n import Translator
+
+# (command shown to English readers, to French readers, where it is offered)
+MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("start", "start", frozenset({"private"})),
+    ("help", "aide", frozenset({"private", "group"})),
+)
+
+
+def commands_for(translator: Translator, language: str, where: str) -> list[BotCommand]:
+    commands = []
+    for english, french, places in MENU:
+        if where in places:
+            name = french if language == "fr" else english
+            commands.append(BotCommand(name, translator.text(language, f"menu.{english}")))
+    return commands
+
+
+async def publish_menus(bot: ExtBot[int], translator: Translator) -> None:
+    scopes: tuple[tuple[BotCommandScope, str], ...] = (
+        (BotCommandScopeAllPrivateChats(), "private"),
+        (BotCommandScopeAllGroupChats(), "group"),
+    )
+    for scope, where in scopes:
+        # Without a language code: what readers of any other language get.
+        await bot.set_my_commands(
+            commands_for(translator, translator.default_language, where), scope=scope
+        )
+        for language in translator.catalogs:
+            await bot.set_my_commands(
+                commands_for(translator, language, where), scope=scope, language_code=language
+            )

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.deeplinks import Action, DeepLink, parse_payload, start_url
+
+
+@pytest.mark.parametrize("link", [DeepLink(Action.INBOX), DeepLink(Action.GROUP, -1001234567890)])
+def test_round_trip(link: DeepLink) -> None:
+    payload = link.payload()
+    assert len(payload) <= 64
+    assert all(c.isalnum() or c in "_-" for c in payload)
+    assert parse_payload(payload) == link
+
+
+@pytest.mark.parametrize("payload", ["", "nope", "group_x", "inbox_", "../../x", "g" * 200])
+def test_unknown_payloads_are_ignored(payload: str) -> None:
+    assert parse_payload(payload) is None
+
+
+def test_start_url() -> None:
+    assert start_url("CovoisinBot", DeepLink(Action.INBOX)) == (
+        "https://t.me/CovoisinBot?start=inbox"
+    )
