@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run Covoisin with nothing but Python 3.11+ installed.
 
-    python3 scripts/covoisin.py run      # the bot (reads BOT_TOKEN etc. from the environment or .env)
+    python3 scripts/covoisin.py run      # the bot (settings from the environment or .env)
     python3 scripts/covoisin.py test     # ruff, mypy and the whole test suite
     python3 scripts/covoisin.py bench    # the benchmarks in bench/
     python3 scripts/covoisin.py backup FILE   # an online copy of the database
@@ -27,8 +27,9 @@ STAMP = VENV / ".covoisin-installed"
 
 
 def ensure_environment(extras: str) -> None:
-    if sys.version_info < (3, 11):
-        sys.exit("covoisin: Python 3.11 or newer is needed (this is %d.%d)." % sys.version_info[:2])
+    # Run by whatever `python3` the volunteer has: say plainly when it is too old.
+    if sys.version_info < (3, 11):  # noqa: UP036
+        sys.exit("covoisin: Python 3.11 or newer is needed, this is " + sys.version.split()[0])
     if not PYTHON.exists():
         print("covoisin: creating the virtual environment in .venv/ ...", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(VENV)

@@ -25,7 +25,7 @@ def _entries(language: str) -> dict[str, tuple[str, ...]]:
             for message in read_po(handle):
                 if message.id:
                     key = message.id if isinstance(message.id, str) else message.id[0]
-                    value = message.string
+                    value = message.string or ""
                     entries[key] = (value,) if isinstance(value, str) else tuple(value)
     return entries
 
@@ -52,9 +52,9 @@ def test_a_catalog_missing_a_translation_is_refused(tmp_path: Path) -> None:
     for language in ("fr", "en"):
         (tmp_path / language).mkdir()
         (tmp_path / language / "x.po").write_text(
-            'msgid ""\nmsgstr ""\n"Language: %s\\n"\n\nmsgid "a.key"\nmsgstr ""\n' % language
+            f'msgid ""\nmsgstr ""\n"Language: {language}\\n"\n\nmsgid "a.key"\nmsgstr ""\n'
         )
-    with pytest.raises(ValueError, match="a.key"):
+    with pytest.raises(ValueError, match=r"a\.key"):
         Translator.load("fr", tmp_path)
 
 
