@@ -22,6 +22,7 @@ async def tell_privately(
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
     group_chat_id: int | None = None,
+    nudge_in_group: bool = True,
 ) -> bool:
     """Send a DM; if Telegram refuses (403: never started, or blocked), keep it for later.
 
@@ -48,7 +49,7 @@ async def tell_privately(
         reply_markup.to_json() if reply_markup else None,
         services.clock(),
     )
-    if group_chat_id is None or already_nudged:
+    if group_chat_id is None or already_nudged or not nudge_in_group:
         return False
 
     member = await repos.users.get(user_id)

@@ -15,7 +15,8 @@ from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, TypeHan
 
 from bot.deeplinks import Action, DeepLink, start_url
 from handlers.context import CovoisinContext
-from handlers.speech import group_speaker, is_group
+from handlers.delivery import tell_privately
+from handlers.speech import group_speaker, is_group, personal_speaker
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,33 @@ async def bot_membership_changed(update: Update, context: CovoisinContext) -> No
             chat.id, say("welcome.group"), reply_markup=InlineKeyboardMarkup([[button]])
         )
         log.info("added to group %s", chat.id)
+        await _thank_who_added_us(context, change)
     elif was_in and not is_in:
         await groups.set_active(chat.id, False)
         log.info("removed from group %s", chat.id)
+
+
+async def _thank_who_added_us(context: CovoisinContext, change: ChatMemberUpdated) -> None:
+    """The person who added the bot usually runs the group: tell them, privately, what next.
+
+    No separate nudge in the group if their private chat is closed: the welcome just
+    posted carries the button that opens it, and opening it delivers this message.
+    """
+    adder = change.from_user
+    if adder.is_bot:
+        return
+    services = context.services
+    await services.repos.users.seen(
+        adder.id, adder.first_name, adder.username, adder.language_code, services.clock()
+    )
+    say = await personal_speaker(context, adder, change.chat.id)
+    await tell_privately(
+        context,
+        adder.id,
+        say("welcome.thanks", name=adder.first_name, group=change.chat.title or ""),
+        group_chat_id=change.chat.id,
+        nudge_in_group=False,
+    )
 
 
 async def group_migrated(update: Update, context: CovoisinContext) -> None:
