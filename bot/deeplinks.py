@@ -17,6 +17,8 @@ class Action(StrEnum):
     INBOX = "inbox"
     # Opened from a group's welcome: the member arrives knowing which village.
     GROUP = "group"
+    # `/ajouter` sent in a group: list a car for that group, in the private chat.
+    ADD_CAR = "addcar"
 
 
 class DeepLink(NamedTuple):

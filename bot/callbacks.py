@@ -1,0 +1,52 @@
+"""Inline-button data: short, versioned, and parsed strictly.
+
+A button's data is `v1:<kind>:<id>[:<option>]`, well under Telegram's 64 bytes. It only
+says what the presser wants; every handler re-checks that this person may do it, on this
+object, in this state, before changing anything (anyone can press a button in a group,
+and old buttons stay on screen).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import NamedTuple
+
+VERSION = "v1"
+_DATA = re.compile(r"v1:([a-z]{2,8}):(-?[0-9]{1,19})(?::([a-z0-9_]{1,16}))?")
+
+
+class Kind(StrEnum):
+    ACCEPT = "acc"
+    DECLINE = "dec"
+    CANCEL = "can"
+    CAR_PAUSE = "cpause"
+    CAR_RESUME = "cresume"
+    CAR_REMOVE = "crm"
+    WINDOW_DELETE = "wdel"
+    PICK_GROUP = "grp"
+    CHOICE = "ch"
+
+
+class Callback(NamedTuple):
+    kind: Kind
+    target: int
+    option: str | None = None
+
+    def data(self) -> str:
+        tail = f":{self.option}" if self.option else ""
+        return f"{VERSION}:{self.kind}:{self.target}{tail}"
+
+
+def parse_callback(data: str | None) -> Callback | None:
+    """None for anything we did not make (old versions, forged or truncated data)."""
+    if not data:
+        return None
+    match = _DATA.fullmatch(data)
+    if not match:
+        return None
+    try:
+        kind = Kind(match.group(1))
+    except ValueError:
+        return None
+    return Callback(kind, int(match.group(2)), match.group(3))

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.callbacks import Callback, Kind, parse_callback
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        Callback(Kind.ACCEPT, 1),
+        Callback(Kind.DECLINE, 987654321, "busy"),
+        Callback(Kind.PICK_GROUP, -1001234567890123),
+    ],
+)
+def test_round_trip_fits_telegram(callback: Callback) -> None:
+    data = callback.data()
+    assert len(data.encode()) <= 64
+    assert parse_callback(data) == callback
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, "", "v0:acc:1", "v1:acc:", "v1:zzz:1", "v1:acc:1:BAD", "v1:acc:1:x:y",
+     "v1:acc:12345678901234567890", "v1:acc:1 ", "acc:1", "v1:acc:1\n"],
+)
+def test_anything_else_is_refused(data: str | None) -> None:
+    assert parse_callback(data) is None
