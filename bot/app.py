@@ -13,13 +13,13 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults
 
 from bot.i18n import Translator
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.transport import PatientRateLimiter
-from handlers import errors, help, membership, start
+from handlers import cars, errors, help, membership, start
 from handlers.context import CONTEXT_TYPES, CovoisinApp
 from handlers.menus import publish_menus
 from storage import Database, Repositories
@@ -80,7 +80,13 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Features first, the catch-all help last; the bot's username is known by now."""
     for handler in membership.tracking_handlers():
         app.add_handler(handler, group=-1)
-    for handler in (*membership.handlers(), *start.handlers(), *help.handlers(app.bot.username)):
+    features: list[BaseHandler[Any, Any, Any]] = [
+        *membership.handlers(),
+        *cars.handlers(),
+        *start.handlers(),
+        *help.handlers(app.bot.username),
+    ]
+    for handler in features:
         app.add_handler(handler)
 
 

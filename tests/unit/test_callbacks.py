@@ -21,8 +21,19 @@ def test_round_trip_fits_telegram(callback: Callback) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [None, "", "v0:acc:1", "v1:acc:", "v1:zzz:1", "v1:acc:1:BAD", "v1:acc:1:x:y",
-     "v1:acc:12345678901234567890", "v1:acc:1 ", "acc:1", "v1:acc:1\n"],
+    [
+        None,
+        "",
+        "v0:acc:1",
+        "v1:acc:",
+        "v1:zzz:1",
+        "v1:acc:1:BAD",
+        "v1:acc:1:x:y",
+        "v1:acc:12345678901234567890",
+        "v1:acc:1 ",
+        "acc:1",
+        "v1:acc:1\n",
+    ],
 )
 def test_anything_else_is_refused(data: str | None) -> None:
     assert parse_callback(data) is None
