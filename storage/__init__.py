@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.availability import AvailabilityRepository
+from storage.bookings import BookingRepository
+from storage.cars import CarRepository
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.pending import PendingMessageRepository
+from storage.settings import GroupSettingsRepository
 from storage.users import UserRepository
 
 
@@ -16,6 +20,10 @@ class Repositories:
     groups: GroupRepository
     users: UserRepository
     pending: PendingMessageRepository
+    cars: CarRepository
+    availability: AvailabilityRepository
+    bookings: BookingRepository
+    settings: GroupSettingsRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -24,6 +32,10 @@ class Repositories:
             groups=GroupRepository(db),
             users=UserRepository(db),
             pending=PendingMessageRepository(db),
+            cars=CarRepository(db),
+            availability=AvailabilityRepository(db),
+            bookings=BookingRepository(db),
+            settings=GroupSettingsRepository(db),
         )
 
 

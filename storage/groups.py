@@ -22,6 +22,16 @@ def _group(row: aiosqlite.Row) -> Group:
     )
 
 
+def _member(row: aiosqlite.Row) -> Member:
+    return Member(
+        chat_id=row["chat_id"],
+        user_id=row["user_id"],
+        first_name=row["first_name"],
+        username=row["username"],
+        first_seen=from_db(row["first_seen"]),
+    )
+
+
 class GroupRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -86,15 +96,19 @@ class GroupRepository:
             """,
             (chat_id, user_id),
         )
-        if row is None:
-            return None
-        return Member(
-            chat_id=row["chat_id"],
-            user_id=row["user_id"],
-            first_name=row["first_name"],
-            username=row["username"],
-            first_seen=from_db(row["first_seen"]),
+        return None if row is None else _member(row)
+
+    async def member_by_username(self, chat_id: int, username: str) -> Member | None:
+        """A member met in this group, by @username: Telegram gives bots no such lookup."""
+        row = await self._db.fetchone(
+            """
+            SELECT m.chat_id, m.user_id, m.first_seen, u.first_name, u.username
+            FROM members m JOIN users u USING (user_id)
+            WHERE m.chat_id = ? AND u.username = ? COLLATE NOCASE
+            """,
+            (chat_id, username.removeprefix("@")),
         )
+        return None if row is None else _member(row)
 
     async def groups_of(self, user_id: int) -> list[Group]:
         rows = await self._db.fetchall(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +44,164 @@ class PendingMessage:
     text: str
     reply_markup: str | None
     created_at: datetime
+
+
+# The vocabulary the booking tables store. The enums live here, beside the records that
+# carry them, because storage imports nothing from the domain; `bot.booking` re-exports them.
+
+
+class Energy(StrEnum):
+    PETROL = "petrol"
+    DIESEL = "diesel"
+    ELECTRIC = "electric"
+    HYBRID = "hybrid"
+
+
+class BookingMode(StrEnum):
+    ON_REQUEST = "on_request"
+    WINDOWS = "windows"
+
+
+class WindowKind(StrEnum):
+    OPEN = "open"
+    BLOCKED = "blocked"
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    ACTIVE = "active"
+    RETURNED = "returned"
+    CLOSED = "closed"
+    NO_SHOW = "no_show"
+
+
+@dataclass(frozen=True, slots=True)
+class CarDraft:
+    """What an owner says about a car: everything but its identity and its state."""
+
+    name: str
+    seats: int
+    energy: Energy
+    description: str = ""
+    parked_at: str = ""
+    rules: str = ""
+    photo_file_id: str | None = None
+    contribution_per_km_cents: int | None = None
+    contribution_per_day_cents: int | None = None
+    key_instructions: str | None = None
+    booking_mode: BookingMode = BookingMode.ON_REQUEST
+
+
+@dataclass(frozen=True, slots=True)
+class Car:
+    id: int
+    chat_id: int
+    owner_id: int
+    name: str
+    name_key: str
+    description: str
+    seats: int
+    energy: Energy
+    parked_at: str
+    rules: str
+    photo_file_id: str | None
+    contribution_per_km_cents: int | None
+    contribution_per_day_cents: int | None
+    key_instructions: str | None
+    booking_mode: BookingMode
+    paused: bool
+    auto_accept_trusted: bool
+    created_at: datetime
+    removed_at: datetime | None
+
+    @property
+    def bookable(self) -> bool:
+        """Listed and not paused: requests are taken."""
+        return not self.paused and self.removed_at is None
+
+    def draft(self) -> CarDraft:
+        """The editable part, to change with `dataclasses.replace` and save back."""
+        return CarDraft(
+            name=self.name,
+            seats=self.seats,
+            energy=self.energy,
+            description=self.description,
+            parked_at=self.parked_at,
+            rules=self.rules,
+            photo_file_id=self.photo_file_id,
+            contribution_per_km_cents=self.contribution_per_km_cents,
+            contribution_per_day_cents=self.contribution_per_day_cents,
+            key_instructions=self.key_instructions,
+            booking_mode=self.booking_mode,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """An availability row: one period (`start`, `end`) or a weekly rule.
+
+    A weekly rule repeats on `weekdays` (0 = Monday) from `start_minute` to `end_minute`
+    (minutes after local midnight in the group's time zone; 1440 is the midnight that ends
+    the day) until `last_day` inclusive, or forever.
+    """
+
+    id: int
+    car_id: int
+    kind: WindowKind
+    start: datetime | None
+    end: datetime | None
+    weekdays: frozenset[int]
+    start_minute: int | None
+    end_minute: int | None
+    last_day: date | None
+    created_by: int
+    created_at: datetime
+
+    @property
+    def weekly(self) -> bool:
+        return bool(self.weekdays)
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    id: int
+    car_id: int
+    chat_id: int
+    borrower_id: int
+    start: datetime
+    end: datetime
+    status: BookingStatus
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    decided_by: int | None
+    decline_reason: str | None
+    superseded_by: int | None
+    cancelled_at: datetime | None
+    cancelled_by: int | None
+    late_cancellation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSettings:
+    """A group's booking settings; these defaults hold until an admin changes one."""
+
+    request_expiry_minutes: int = 720
+    max_duration_minutes: int = 3 * 24 * 60
+    horizon_days: int = 60
+
+    @property
+    def request_expiry(self) -> timedelta:
+        return timedelta(minutes=self.request_expiry_minutes)
+
+    @property
+    def max_duration(self) -> timedelta:
+        return timedelta(minutes=self.max_duration_minutes)
+
+    @property
+    def horizon(self) -> timedelta:
+        return timedelta(days=self.horizon_days)

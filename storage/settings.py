@@ -1,0 +1,49 @@
+"""A group's booking settings: request expiry, longest booking, how far ahead."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.db import Database
+from storage.models import GroupSettings
+
+
+class GroupSettingsRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, chat_id: int) -> GroupSettings:
+        """The group's settings; the defaults until an admin changes one."""
+        row = await self._db.fetchone(
+            """
+            SELECT request_expiry_minutes, max_duration_minutes, horizon_days
+            FROM group_settings WHERE chat_id = ?
+            """,
+            (chat_id,),
+        )
+        if row is None:
+            return GroupSettings()
+        return GroupSettings(
+            request_expiry_minutes=row["request_expiry_minutes"],
+            max_duration_minutes=row["max_duration_minutes"],
+            horizon_days=row["horizon_days"],
+        )
+
+    async def save(self, conn: aiosqlite.Connection, chat_id: int, settings: GroupSettings) -> None:
+        await conn.execute(
+            """
+            INSERT INTO group_settings
+                (chat_id, request_expiry_minutes, max_duration_minutes, horizon_days)
+            VALUES (?, ?, ?, ?)
+            ON CONFLICT (chat_id) DO UPDATE SET
+                request_expiry_minutes = excluded.request_expiry_minutes,
+                max_duration_minutes = excluded.max_duration_minutes,
+                horizon_days = excluded.horizon_days
+            """,
+            (
+                chat_id,
+                settings.request_expiry_minutes,
+                settings.max_duration_minutes,
+                settings.horizon_days,
+            ),
+        )
