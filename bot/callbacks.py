@@ -23,9 +23,14 @@ class Kind(StrEnum):
     CAR_PAUSE = "cpause"
     CAR_RESUME = "cresume"
     CAR_REMOVE = "crm"
+    # A car's "Modify" button: the id is the car's, the option the field to change.
+    CAR_EDIT = "cedit"
     WINDOW_DELETE = "wdel"
     PICK_GROUP = "grp"
     CHOICE = "ch"
+    # An answer given by button in the car form: the id is the step, so that a button left
+    # on an earlier question is recognised as old.
+    FORM = "form"
 
 
 class Callback(NamedTuple):

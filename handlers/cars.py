@@ -1,12 +1,431 @@
-"""Cars: listing, editing, co-managers (being written)."""
+"""Cars: the group's list, a manager's cards and their buttons, co-managers, removal.
+
+Listing a car and changing its fields is the form in `handlers.car_form`. Every button here
+is checked when pressed: the presser must manage the car (a button can travel: anyone in a
+group can press one), and the car must still be in the state the button was made for.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import BaseHandler
+from babel.lists import format_list
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import User as TgUser
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.booking import Booking, Car, CarRefusalReason, CarRefused, name_key
+from bot.callbacks import Callback, Kind, parse_callback
+from bot.i18n import Html
+from bot.timefmt import format_interval_long
+from handlers import car_form
+from handlers.car_form import (
+    Step,
+    button_of,
+    car_title,
+    card,
+    card_keyboard,
+    energy_label,
+    rebutton,
+)
 from handlers.context import CovoisinContext
+from handlers.delivery import tell_privately
+from handlers.guards import is_group_member
+from handlers.render import first_name
+from handlers.speech import (
+    Speaker,
+    group_speaker,
+    is_group,
+    member_speaker,
+    mention,
+    personal_speaker,
+)
+
+MESSAGE = filters.UpdateType.MESSAGE
+YES, NO, BACK = "yes", "no", "back"
+
+
+def _unknown_car(say: Speaker, name: str, cars: list[Car]) -> str:
+    if not cars:
+        return say("cars.list.group_empty")
+    return say("cars.refusal.unknown_car", name=name, names=", ".join(car.name for car in cars))
+
+
+# /voitures
+
+
+async def list_cars(update: Update, context: CovoisinContext) -> None:
+    """In a group: its cars in one message. In private: a card per car the member manages."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    service = context.services.booking
+    if is_group(chat):
+        say = await group_speaker(context, chat.id)
+        await message.reply_text(await _group_list(context, say, await service.cars(chat.id)))
+        return
+    say = await personal_speaker(context, user)
+    cars = await service.cars_managed_by(user.id)
+    if not cars:
+        await message.reply_text(say("cars.list.mine_empty"))
+        return
+    for car in cars:
+        car_say = await personal_speaker(context, user, car.chat_id)
+        text, keyboard = await card(context, car_say, car, user.id)
+        await message.reply_text(text, reply_markup=keyboard)
+
+
+async def _group_list(context: CovoisinContext, say: Speaker, cars: list[Car]) -> str:
+    if not cars:
+        return say("cars.list.group_empty")
+    lines = [say("cars.list.group_title")]
+    for car in cars:
+        status = (
+            say("cars.status.paused")
+            if car.paused
+            else say(f"cars.status.{car.booking_mode.value}")
+        )
+        lines.append(
+            say(
+                "cars.list.group_line",
+                car=car_title(car.name),
+                owner=await first_name(context, car.owner_id),
+                seats=Html(say.plural("cars.seats", car.seats)),
+                energy=Html(energy_label(say, car.energy)),
+                status=Html(status),
+            )
+        )
+    example = next((car for car in cars if car.bookable), None)
+    if example is not None:
+        lines.append(say("cars.list.group_footer", name=example.name))
+    return "\n".join(lines)
+
+
+# The buttons under a card
+
+
+async def _pressed_car(
+    update: Update, context: CovoisinContext
+) -> tuple[Callback, Car, Speaker] | None:
+    """The car a button is about, if the presser manages it and it is still listed.
+
+    Otherwise the press is answered with why nothing happens.
+    """
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    if query is None or callback is None:
+        return None
+    service = context.services.booking
+    car = await service.car(callback.target)
+    say = await personal_speaker(context, query.from_user, car.chat_id if car else None)
+    if car is None or car.removed_at is not None:
+        await query.answer(say("cars.refusal.stale"))
+        return None
+    if query.from_user.id not in await service.managers(car.id):
+        await query.answer(say("cars.refusal.not_manager"))
+        return None
+    return callback, car, say
+
+
+async def on_pause(update: Update, context: CovoisinContext) -> None:
+    await _set_paused(update, context, paused=True)
+
+
+async def on_resume(update: Update, context: CovoisinContext) -> None:
+    await _set_paused(update, context, paused=False)
+
+
+async def _set_paused(update: Update, context: CovoisinContext, *, paused: bool) -> None:
+    pressed = await _pressed_car(update, context)
+    query = update.callback_query
+    if pressed is None or query is None:
+        return
+    _, car, say = pressed
+    if car.paused == paused:
+        # Pressed on an old card, or by another manager a moment ago.
+        await query.answer(say("cars.refusal.stale"))
+        return
+    result = await context.services.booking.set_paused(car.id, query.from_user.id, paused)
+    if isinstance(result, CarRefused):
+        await query.answer(say("cars.refusal.stale"))
+        return
+    done = "cars.paused.answer" if paused else "cars.resumed.answer"
+    await query.answer(say(done, car=car_title(car.name)))
+    text, keyboard = await card(context, say, result, query.from_user.id)
+    await query.edit_message_text(text, reply_markup=keyboard)
+
+
+async def on_edit(update: Update, context: CovoisinContext) -> None:
+    """« Modifier »: the fields to choose from (the form takes over from there); « Retour »."""
+    pressed = await _pressed_car(update, context)
+    query = update.callback_query
+    if pressed is None or query is None:
+        return
+    callback, car, say = pressed
+    await query.answer()
+    if callback.option == BACK:
+        await rebutton(query, card_keyboard(say, car, query.from_user.id))
+        return
+    buttons = [
+        InlineKeyboardButton(
+            say(f"cars.field.{step.key}"),
+            callback_data=Callback(Kind.CAR_EDIT, car.id, step.key).data(),
+        )
+        for step in Step
+    ]
+    rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                say("cars.button.back"), callback_data=Callback(Kind.CAR_EDIT, car.id, BACK).data()
+            )
+        ]
+    )
+    await rebutton(query, InlineKeyboardMarkup(rows))
+
+
+# Removing
+
+
+def _confirmation(say: Speaker, car: Car) -> tuple[str, InlineKeyboardMarkup]:
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    say("cars.remove.yes"),
+                    callback_data=Callback(Kind.CAR_REMOVE, car.id, YES).data(),
+                ),
+                InlineKeyboardButton(
+                    say("cars.remove.no"),
+                    callback_data=Callback(Kind.CAR_REMOVE, car.id, NO).data(),
+                ),
+            ]
+        ]
+    )
+    return say("cars.remove.confirm", car=car_title(car.name)), buttons
+
+
+async def remove_command(update: Update, context: CovoisinContext) -> None:
+    """`/retirer clio`: asks to confirm, in the group or in private, with two buttons."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    service = context.services.booking
+    wanted = context.args[0] if context.args else ""
+    if is_group(chat):
+        say = await group_speaker(context, chat.id)
+        cars = await service.cars(chat.id)
+    else:
+        say = await personal_speaker(context, user)
+        cars = await service.cars_managed_by(user.id)
+    if not wanted:
+        example = cars[0].name if cars else "clio"
+        await message.reply_text(say("cars.remove.usage", name=example))
+        return
+    matching = [car for car in cars if car.name_key == name_key(wanted)]
+    if not matching:
+        if is_group(chat):
+            await message.reply_text(_unknown_car(say, wanted, cars))
+        else:
+            await message.reply_text(say("cars.refusal.not_yours_named", name=wanted))
+        return
+    if len(matching) > 1:
+        # The same name in two of the member's villages: which one?
+        await message.reply_text(
+            say("cars.remove.which"), reply_markup=await _choices(context, matching)
+        )
+        return
+    car = matching[0]
+    if car.owner_id != user.id:
+        await message.reply_text(say("cars.refusal.not_owner", car=car_title(car.name)))
+        return
+    text, buttons = _confirmation(say, car)
+    await message.reply_text(text, reply_markup=buttons)
+
+
+async def _choices(context: CovoisinContext, cars: list[Car]) -> InlineKeyboardMarkup:
+    rows = []
+    for car in cars:
+        group = await context.services.repos.groups.get(car.chat_id)
+        label = f"{car_title(car.name)} · {group.title if group else ''}"
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=Callback(Kind.CAR_REMOVE, car.id).data())]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+async def on_remove(update: Update, context: CovoisinContext) -> None:
+    """« Retirer » then « Oui » or « Non »; only the car's owner decides."""
+    pressed = await _pressed_car(update, context)
+    query = update.callback_query
+    if pressed is None or query is None:
+        return
+    callback, car, say = pressed
+    presser = query.from_user
+    if car.owner_id != presser.id:
+        await query.answer(say("cars.refusal.not_owner", car=car_title(car.name)))
+        return
+    message = query.message
+    in_group = message is not None and is_group(message.chat)
+    if in_group and message is not None:
+        say = await group_speaker(context, message.chat.id)
+    if callback.option is None:
+        await query.answer()
+        text, buttons = _confirmation(say, car)
+        await query.edit_message_text(text, reply_markup=buttons)
+    elif callback.option == NO:
+        await query.answer()
+        if in_group:
+            await query.edit_message_text(say("cars.remove.kept", car=car_title(car.name)))
+        else:
+            text, keyboard = await card(context, say, car, presser.id)
+            await query.edit_message_text(text, reply_markup=keyboard)
+    else:
+        await _remove(update, context, car, presser, in_group)
+
+
+async def _remove(
+    update: Update, context: CovoisinContext, car: Car, presser: TgUser, in_group: bool
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    result = await context.services.booking.remove_car(car.id, presser.id)
+    if isinstance(result, CarRefused):
+        say = await personal_speaker(context, presser, car.chat_id)
+        refusal = (
+            "cars.refusal.not_owner"
+            if result.reason is CarRefusalReason.NOT_OWNER
+            else "cars.refusal.stale"
+        )
+        await query.answer(say(refusal, car=car_title(car.name)))
+        return
+    await query.answer()
+    group_say = await group_speaker(context, car.chat_id)
+    announcement = group_say(
+        "cars.removed.group", car=car_title(car.name), owner=presser.first_name
+    )
+    if in_group:
+        # The question becomes the answer: still one message in the group.
+        await query.edit_message_text(announcement)
+    else:
+        say = await personal_speaker(context, presser, car.chat_id)
+        group = await context.services.repos.groups.get(car.chat_id)
+        done = [
+            say("cars.removed.private", car=car_title(car.name), group=group.title if group else "")
+        ]
+        if result.cancelled:
+            done.append(say.plural("cars.removed.cancelled", len(result.cancelled)))
+        await query.edit_message_text("\n".join(done))
+        await context.bot.send_message(car.chat_id, announcement)
+    for booking in result.cancelled:
+        await _tell_borrower(context, car, presser.first_name, booking)
+
+
+async def _tell_borrower(
+    context: CovoisinContext, car: Car, owner_name: str, booking: Booking
+) -> None:
+    say = await member_speaker(context, booking.borrower_id, car.chat_id)
+    # A request nobody had answered yet, or a booking already accepted.
+    key = "cars.removed.borrower_booking" if booking.decided_at else "cars.removed.borrower_request"
+    when = format_interval_long(booking.start, booking.end, say.zone, say.language)
+    text = say(key, car=car_title(car.name), owner=owner_name, when=when)
+    await tell_privately(context, booking.borrower_id, text, group_chat_id=car.chat_id)
+
+
+# Co-managers
+
+
+async def add_comanager(update: Update, context: CovoisinContext) -> None:
+    """`/cogerant clio` in reply to a neighbour's message, or `/cogerant clio @marie`."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    if not is_group(chat):
+        say = await personal_speaker(context, user)
+        await message.reply_text(say("cars.comanager.in_group"))
+        return
+    say = await group_speaker(context, chat.id)
+    args = context.args or []
+    if not args:
+        await message.reply_text(say("cars.comanager.usage"))
+        return
+    service = context.services.booking
+    car = await service.find_car(chat.id, args[0])
+    if car is None:
+        await message.reply_text(_unknown_car(say, args[0], await service.cars(chat.id)))
+        return
+    target = await _named_member(context, message, chat.id, args[1:])
+    if target is None:
+        await message.reply_text(say("cars.comanager.usage"))
+        return
+    if isinstance(target, str):
+        await message.reply_text(say("cars.comanager.unknown", username=target, name=car.name))
+        return
+    await message.reply_text(await _share(context, say, car, user, target))
+
+
+async def _named_member(
+    context: CovoisinContext, message: Message, chat_id: int, rest: list[str]
+) -> tuple[int, str] | str | None:
+    """The member meant: (id, first name); the @username we do not know; None if nobody."""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.sender_chat is None:
+        person = replied.from_user
+        if person.is_bot:
+            return None
+        # Privacy mode hid their messages from the bot: it may meet them only now.
+        services = context.services
+        await services.repos.users.seen(
+            person.id, person.first_name, person.username, person.language_code, services.clock()
+        )
+        return person.id, person.first_name
+    if rest and rest[0].startswith("@") and len(rest[0]) > 1:
+        username = rest[0]
+        found = await context.services.repos.groups.member_by_username(chat_id, username[1:])
+        member = None if found is None else (found.user_id, found.first_name)
+        return member if member is not None else username
+    return None
+
+
+async def _share(
+    context: CovoisinContext, say: Speaker, car: Car, owner: TgUser, target: tuple[int, str]
+) -> str:
+    """Make `target` a manager of the car; the one line the group reads about it."""
+    target_id, target_name = target
+    title = car_title(car.name)
+    if car.owner_id != owner.id:
+        # Checked before asking Telegram about the neighbour; the service checks it again.
+        return say("cars.refusal.not_owner", car=title)
+    service = context.services.booking
+    if target_id in await service.managers(car.id):
+        return say("cars.comanager.already", member=target_name, car=title)
+    # Telegram knows who is in the group right now; the bot's records only whom it has met.
+    if not await is_group_member(context, car.chat_id, target_id):
+        return say("cars.comanager.not_member", member=target_name, car=title)
+    repos, now = context.services.repos, context.services.clock()
+    await repos.groups.add_member(car.chat_id, target_id, now)
+    result = await service.add_manager(car.id, owner.id, target_id, car.chat_id)
+    if isinstance(result, CarRefused):
+        if result.reason is CarRefusalReason.NOT_OWNER:
+            return say("cars.refusal.not_owner", car=title)
+        if result.reason is CarRefusalReason.NOT_MEMBER:
+            return say("cars.comanager.not_member", member=target_name, car=title)
+        return say("cars.refusal.gone")
+    names = [await first_name(context, manager) for manager in result if manager != target_id]
+    return say(
+        "cars.comanager.added",
+        member=mention(target_id, target_name),
+        car=title,
+        managers=format_list(names, locale=say.language),
+    )
 
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
-    return []
+    return [
+        *car_form.handlers(),
+        CommandHandler(["cars", "voitures"], list_cars, MESSAGE),
+        CommandHandler(["removecar", "retirer"], remove_command, MESSAGE),
+        CommandHandler(["comanager", "cogerant"], add_comanager, MESSAGE),
+        CallbackQueryHandler(on_pause, pattern=button_of(Kind.CAR_PAUSE)),
+        CallbackQueryHandler(on_resume, pattern=button_of(Kind.CAR_RESUME)),
+        CallbackQueryHandler(on_remove, pattern=button_of(Kind.CAR_REMOVE, None, YES, NO)),
+        CallbackQueryHandler(on_edit, pattern=button_of(Kind.CAR_EDIT, None, BACK)),
+    ]

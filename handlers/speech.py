@@ -63,6 +63,21 @@ async def personal_speaker(
     return Speaker(context, language, zone)
 
 
+async def member_speaker(context: CovoisinContext, user_id: int, chat_id: int) -> Speaker:
+    """For a member known only by id (someone to tell, not the one acting): their own
+    choice, else their app's language, else the group's; the group's time zone."""
+    services = context.services
+    stored = await services.repos.users.get(user_id)
+    group = await services.repos.groups.get(chat_id)
+    language = services.translator.resolve_language(
+        stored.language if stored else None,
+        stored.telegram_language if stored else None,
+        group.language if group else services.settings.default_language,
+    )
+    zone = ZoneInfo(group.timezone) if group else services.settings.zone
+    return Speaker(context, language, zone)
+
+
 async def speaker_for(update: Update, context: CovoisinContext) -> Speaker:
     chat = update.effective_chat
     if is_group(chat):

@@ -11,6 +11,11 @@ from bot.callbacks import Callback, Kind, parse_callback
         Callback(Kind.ACCEPT, 1),
         Callback(Kind.DECLINE, 987654321, "busy"),
         Callback(Kind.PICK_GROUP, -1001234567890123),
+        Callback(Kind.PICK_GROUP, -1001234567890123, "addcar"),
+        Callback(Kind.CAR_EDIT, 42, "contribution"),
+        Callback(Kind.CAR_REMOVE, 42, "yes"),
+        Callback(Kind.FORM, 3, "7"),
+        Callback(Kind.FORM, 10, "on_request"),
     ],
 )
 def test_round_trip_fits_telegram(callback: Callback) -> None:

@@ -1,0 +1,885 @@
+"""`/ajouter` · `/addcar`: listing a car, one question at a time, in the private chat.
+
+The same questions change one field of a listed car (« Modifier » under `/voitures`).
+Answers are kept in memory and written once, after the last one: `/annuler` or half an hour
+of silence leave nothing behind. This module also says what a car looks like (the summary
+its managers see, the card with its buttons, the group's announcement), since the form ends
+by showing it and `handlers.cars` shows it too.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import IntEnum
+
+from babel.lists import format_list
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import User as TgUser
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.booking import (
+    BookingMode,
+    Car,
+    CarDraft,
+    CarRefusalReason,
+    CarRefused,
+    Energy,
+    is_valid_name,
+    name_key,
+)
+from bot.booking.names import NAME_MAX_LENGTH
+from bot.callbacks import Callback, Kind, parse_callback
+from bot.contribution import (
+    MAX_PER_DAY_CENTS,
+    MAX_PER_KM_CENTS,
+    ContributionProblem,
+    format_amount,
+    parse_contribution,
+)
+from bot.deeplinks import Action, DeepLink, parse_payload, start_url
+from bot.i18n import Html
+from handlers.context import CovoisinContext
+from handlers.delivery import deliver_pending
+from handlers.guards import is_group_member
+from handlers.render import first_name
+from handlers.speech import Speaker, group_speaker, personal_speaker
+
+log = logging.getLogger(__name__)
+
+MESSAGE = filters.UpdateType.MESSAGE
+PRIVATE = filters.ChatType.PRIVATE & MESSAGE
+TIMEOUT = timedelta(minutes=30)
+# Long enough for what people write on a phone, short enough for a card on one screen.
+LINE_MAX_LENGTH = 200
+RULES_MAX_LENGTH = 1000
+KEYS_MAX_LENGTH = 500
+
+
+class Step(IntEnum):
+    """The questions, in the order a new car is asked them; the value travels in buttons."""
+
+    NAME = 1
+    DESCRIPTION = 2
+    SEATS = 3
+    ENERGY = 4
+    PARKED_AT = 5
+    RULES = 6
+    PHOTO = 7
+    CONTRIBUTION = 8
+    KEYS = 9
+    MODE = 10
+
+    @property
+    def key(self) -> str:
+        """Its name in message keys and in the « Modifier » buttons."""
+        return self.name.lower()
+
+    @classmethod
+    def from_key(cls, key: str | None) -> Step | None:
+        return next((step for step in cls if step.key == key), None)
+
+
+OPTIONAL = frozenset({Step.RULES, Step.PHOTO, Step.CONTRIBUTION, Step.KEYS})
+SKIP = "skip"
+SEAT_BUTTONS = ((2, 3, 4), (5, 6, 7))
+
+# Where the conversation is; which question is pending is the form's own business.
+CHOOSING_GROUP, FILLING = "choosing_group", "filling"
+# The group picked in the private chat is for this feature only: other features may offer
+# their own group choice with the same kind of button.
+PICK_OPTION = "addcar"
+
+
+@dataclass(slots=True)
+class CarForm:
+    """The answers so far, kept in `user_data` until the last one."""
+
+    chat_id: int
+    group_title: str
+    step: Step = Step.NAME
+    # The car being changed, when the form edits one field of a listed car.
+    editing: int | None = None
+    name: str = ""
+    description: str = ""
+    seats: int | None = None
+    energy: Energy | None = None
+    parked_at: str = ""
+    rules: str = ""
+    photo_file_id: str | None = None
+    per_km_cents: int | None = None
+    per_day_cents: int | None = None
+    key_instructions: str | None = None
+    booking_mode: BookingMode = BookingMode.ON_REQUEST
+
+    @classmethod
+    def for_car(cls, car: Car, group_title: str, step: Step) -> CarForm:
+        return cls(
+            chat_id=car.chat_id,
+            group_title=group_title,
+            step=step,
+            editing=car.id,
+            name=car.name,
+            description=car.description,
+            seats=car.seats,
+            energy=car.energy,
+            parked_at=car.parked_at,
+            rules=car.rules,
+            photo_file_id=car.photo_file_id,
+            per_km_cents=car.contribution_per_km_cents,
+            per_day_cents=car.contribution_per_day_cents,
+            key_instructions=car.key_instructions,
+            booking_mode=car.booking_mode,
+        )
+
+    def draft(self) -> CarDraft:
+        # Seats and energy are asked before the end; a form for a listed car starts full.
+        assert self.seats is not None and self.energy is not None
+        return CarDraft(
+            name=self.name,
+            seats=self.seats,
+            energy=self.energy,
+            description=self.description,
+            parked_at=self.parked_at,
+            rules=self.rules,
+            photo_file_id=self.photo_file_id,
+            contribution_per_km_cents=self.per_km_cents,
+            contribution_per_day_cents=self.per_day_cents,
+            key_instructions=self.key_instructions,
+            booking_mode=self.booking_mode,
+        )
+
+    def clear(self, step: Step) -> None:
+        """« Passer » (or « Effacer » on a listed car) on an optional question."""
+        if step is Step.RULES:
+            self.rules = ""
+        elif step is Step.PHOTO:
+            self.photo_file_id = None
+        elif step is Step.CONTRIBUTION:
+            self.per_km_cents = self.per_day_cents = None
+        elif step is Step.KEYS:
+            self.key_instructions = None
+
+
+_FORM = "car_form"
+
+
+def _form(context: CovoisinContext) -> CarForm | None:
+    form = context.user_data.get(_FORM) if context.user_data is not None else None
+    return form if isinstance(form, CarForm) else None
+
+
+def _keep(context: CovoisinContext, form: CarForm | None) -> None:
+    if context.user_data is None:
+        return
+    if form is None:
+        context.user_data.pop(_FORM, None)
+    else:
+        context.user_data[_FORM] = form
+
+
+def button_of(kind: Kind, *options: str | None) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: our button of this kind (and one of these options)."""
+
+    def matches(data: object) -> bool:
+        callback = parse_callback(data) if isinstance(data, str) else None
+        return (
+            callback is not None
+            and callback.kind is kind
+            and (not options or callback.option in options)
+        )
+
+    return matches
+
+
+async def rebutton(
+    query: CallbackQuery, markup: InlineKeyboardMarkup | None, *, show_choice: bool = False
+) -> None:
+    """Change the buttons under the pressed message; `show_choice` writes the pressed
+    button's label under the question, so the chat keeps the answer once the buttons go.
+
+    Through editMessageText: PTB sends its default parse_mode with editMessageReplyMarkup,
+    a parameter that method does not have.
+    """
+    message = query.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    text = message.text_html
+    if show_choice and message.reply_markup is not None:
+        pressed = next(
+            (
+                button.text
+                for row in message.reply_markup.inline_keyboard
+                for button in row
+                if button.callback_data == query.data
+            ),
+            None,
+        )
+        if pressed is not None:
+            text = f"{text}\n→ {html.escape(pressed, quote=False)}"
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+# What a car looks like
+
+
+def car_title(name: str) -> str:
+    """The name as a word in a sentence: « la Clio », « la 208-bleue »."""
+    return name[:1].upper() + name[1:]
+
+
+def _in_sentence(text: str) -> str:
+    """« Devant la mairie » after « garée » reads « garée devant la mairie »; names stay."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def energy_label(say: Speaker, energy: Energy) -> str:
+    return say(f"cars.energy.{energy.value}")
+
+
+def mode_label(say: Speaker, mode: BookingMode) -> str:
+    return say(f"cars.mode.{mode.value}")
+
+
+def contribution_text(say: Speaker, per_km_cents: int | None, per_day_cents: int | None) -> Html:
+    """« 0,30 €/km et 10,00 € par jour »; empty when nothing is suggested."""
+    parts = []
+    if per_km_cents is not None:
+        parts.append(
+            say("cars.contribution.per_km", amount=format_amount(per_km_cents, say.language))
+        )
+    if per_day_cents is not None:
+        parts.append(
+            say("cars.contribution.per_day", amount=format_amount(per_day_cents, say.language))
+        )
+    return Html(format_list(parts, locale=say.language) if parts else "")
+
+
+def basics(say: Speaker, car: Car) -> Html:
+    """« 5 places, essence, garée devant la mairie »."""
+    return Html(
+        say(
+            "cars.summary.basics",
+            seats=Html(say.plural("cars.seats", car.seats)),
+            energy=Html(energy_label(say, car.energy)),
+            place=_in_sentence(car.parked_at),
+        )
+    )
+
+
+def summary(say: Speaker, car: Car, group_title: str, managers: list[str]) -> str:
+    """Everything about the car, for its managers (key instructions included)."""
+    lines = [say("cars.summary.title", car=car_title(car.name), group=group_title)]
+    if car.description:
+        lines.append(html.escape(car.description, quote=False))
+    lines.append(basics(say, car))
+    if car.rules:
+        lines.append(say("cars.summary.rules", rules=car.rules))
+    contribution = contribution_text(
+        say, car.contribution_per_km_cents, car.contribution_per_day_cents
+    )
+    if contribution:
+        lines.append(say("cars.summary.contribution", amount=contribution))
+    if car.key_instructions:
+        lines.append(say("cars.summary.keys", keys=car.key_instructions))
+    lines.append(say(f"cars.summary.mode.{car.booking_mode.value}"))
+    if car.photo_file_id:
+        lines.append(say("cars.summary.photo"))
+    if len(managers) > 1:
+        lines.append(say("cars.summary.managers", names=format_list(managers, locale=say.language)))
+    if car.paused:
+        lines.append(say("cars.summary.paused"))
+    return "\n".join(lines)
+
+
+def card_keyboard(say: Speaker, car: Car, viewer_id: int) -> InlineKeyboardMarkup:
+    """Under a car in its manager's private chat; removing it is its owner's decision."""
+    pause = (
+        InlineKeyboardButton(
+            say("cars.button.resume"), callback_data=Callback(Kind.CAR_RESUME, car.id).data()
+        )
+        if car.paused
+        else InlineKeyboardButton(
+            say("cars.button.pause"), callback_data=Callback(Kind.CAR_PAUSE, car.id).data()
+        )
+    )
+    edit = InlineKeyboardButton(
+        say("cars.button.edit"), callback_data=Callback(Kind.CAR_EDIT, car.id).data()
+    )
+    rows = [[pause, edit]]
+    if car.owner_id == viewer_id:
+        remove = InlineKeyboardButton(
+            say("cars.button.remove"), callback_data=Callback(Kind.CAR_REMOVE, car.id).data()
+        )
+        rows.append([remove])
+    return InlineKeyboardMarkup(rows)
+
+
+async def card(
+    context: CovoisinContext, say: Speaker, car: Car, viewer_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A car as its manager sees it in private, with its buttons."""
+    group = await context.services.repos.groups.get(car.chat_id)
+    names = [
+        await first_name(context, manager_id)
+        for manager_id in await context.services.booking.managers(car.id)
+    ]
+    text = summary(say, car, group.title if group else "", names)
+    return text, card_keyboard(say, car, viewer_id)
+
+
+# Asking
+
+
+def _keyboard(say: Speaker, form: CarForm) -> InlineKeyboardMarkup | None:
+    step = form.step
+
+    def answer(label: str, option: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            label, callback_data=Callback(Kind.FORM, int(step), option).data()
+        )
+
+    if step is Step.SEATS:
+        return InlineKeyboardMarkup(
+            [[answer(str(seats), str(seats)) for seats in row] for row in SEAT_BUTTONS]
+        )
+    if step is Step.ENERGY:
+        energies = [answer(energy_label(say, energy), energy.value) for energy in Energy]
+        return InlineKeyboardMarkup([energies[:2], energies[2:]])
+    if step is Step.MODE:
+        return InlineKeyboardMarkup(
+            [[answer(mode_label(say, mode), mode.value)] for mode in BookingMode]
+        )
+    if step in OPTIONAL:
+        label = say("cars.button.clear") if form.editing else say("cars.button.skip")
+        return InlineKeyboardMarkup([[answer(label, SKIP)]])
+    return None
+
+
+def _question(say: Speaker, form: CarForm) -> str:
+    lines = [say(f"cars.ask.{form.step.key}")]
+    if form.step in OPTIONAL:
+        lines.append(say("cars.ask.clear_hint" if form.editing else "cars.ask.skip_hint"))
+    if form.editing:
+        lines.append(say("cars.edit.cancel_hint"))
+    return "\n".join(lines)
+
+
+async def _ask(
+    context: CovoisinContext, user_id: int, say: Speaker, form: CarForm, before: str = ""
+) -> None:
+    text = _question(say, form)
+    await context.bot.send_message(
+        user_id, f"{before}\n\n{text}" if before else text, reply_markup=_keyboard(say, form)
+    )
+
+
+async def _ask_again(
+    context: CovoisinContext, user_id: int, say: Speaker, form: CarForm, problem: str
+) -> None:
+    """What went wrong, with an example; the buttons of the question come back with it."""
+    await context.bot.send_message(user_id, problem, reply_markup=_keyboard(say, form))
+
+
+# Reading the answers
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _name_suggestion(name: str, owner_name: str) -> str:
+    """« clio » taken: « clio-paul », else « clio2 »."""
+    key = name_key(name)
+    with_owner = f"{key}-{name_key(owner_name)}"
+    return with_owner if is_valid_name(with_owner) else f"{key[: NAME_MAX_LENGTH - 1]}2"
+
+
+def _energy_named(context: CovoisinContext, text: str) -> Energy | None:
+    """An energy typed instead of pressed, in any of our languages (« Électrique », diesel)."""
+    typed = name_key(text)
+    translator = context.services.translator
+    for energy in Energy:
+        names = {name_key(energy.value)} | {
+            name_key(translator.text(language, f"cars.energy.{energy.value}"))
+            for language in translator.catalogs
+        }
+        if typed in names:
+            return energy
+    return None
+
+
+def _contribution_problem(say: Speaker, problem: ContributionProblem, text: str) -> str:
+    return say(
+        f"cars.retry.contribution.{problem.value}",
+        text=text,
+        per_km=format_amount(MAX_PER_KM_CENTS, say.language),
+        per_day=format_amount(MAX_PER_DAY_CENTS, say.language),
+    )
+
+
+async def _read_text(
+    context: CovoisinContext, form: CarForm, text: str, user: TgUser, say: Speaker
+) -> str | None:
+    """Take a typed answer into the form; the problem to tell otherwise."""
+    step = form.step
+    if step is Step.NAME:
+        name = text.strip()
+        if not is_valid_name(name):
+            return say("cars.retry.name_invalid", name=name, limit=NAME_MAX_LENGTH)
+        taken = await context.services.booking.find_car(form.chat_id, name)
+        if taken is not None and taken.id != form.editing:
+            return say(
+                "cars.retry.name_taken",
+                name=name,
+                suggestion=_name_suggestion(name, user.first_name),
+            )
+        form.name = name
+    elif step in (Step.DESCRIPTION, Step.PARKED_AT):
+        line = _one_line(text)
+        if not line:
+            return say(f"cars.retry.{step.key}")
+        if len(line) > LINE_MAX_LENGTH:
+            return say("cars.retry.too_long", limit=LINE_MAX_LENGTH)
+        if step is Step.DESCRIPTION:
+            form.description = line
+        else:
+            form.parked_at = line
+    elif step is Step.SEATS:
+        seats = re.fullmatch(r"\s*([1-9])\s*(?:places?|seats?)?\s*", text, re.IGNORECASE)
+        if seats is None:
+            return say("cars.retry.seats")
+        form.seats = int(seats.group(1))
+    elif step is Step.ENERGY:
+        energy = _energy_named(context, text)
+        if energy is None:
+            return say("cars.retry.energy")
+        form.energy = energy
+    elif step in (Step.RULES, Step.KEYS):
+        limit = RULES_MAX_LENGTH if step is Step.RULES else KEYS_MAX_LENGTH
+        written = text.strip()
+        if len(written) > limit:
+            return say("cars.retry.too_long", limit=limit)
+        if step is Step.RULES:
+            form.rules = written
+        else:
+            form.key_instructions = written or None
+    elif step is Step.CONTRIBUTION:
+        contribution = parse_contribution(text)
+        if isinstance(contribution, ContributionProblem):
+            return _contribution_problem(say, contribution, text.strip())
+        form.per_km_cents = contribution.per_km_cents
+        form.per_day_cents = contribution.per_day_cents
+    else:
+        # The photo and the booking mode are not typed.
+        return say(f"cars.retry.{step.key}")
+    return None
+
+
+def _read_option(form: CarForm, option: str | None) -> bool:
+    """Take a pressed answer into the form; False if it is not one of this question's."""
+    step = form.step
+    if option == SKIP and step in OPTIONAL:
+        form.clear(step)
+    elif step is Step.SEATS and option is not None and option.isdigit() and 1 <= int(option) <= 9:
+        form.seats = int(option)
+    elif step is Step.ENERGY and option in {energy.value for energy in Energy}:
+        form.energy = Energy(option)
+    elif step is Step.MODE and option in {mode.value for mode in BookingMode}:
+        form.booking_mode = BookingMode(option)
+    else:
+        return False
+    return True
+
+
+# Starting
+
+
+async def addcar_in_group(update: Update, context: CovoisinContext) -> None:
+    """In the group: one message, with the link that opens the private chat on this group."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    say = await group_speaker(context, chat.id)
+    button = InlineKeyboardButton(
+        say("cars.add.go_private_button"),
+        url=start_url(context.bot.username, DeepLink(Action.ADD_CAR, chat.id)),
+    )
+    await message.reply_text(
+        say("cars.add.go_private"), reply_markup=InlineKeyboardMarkup([[button]])
+    )
+
+
+async def start_in_private(update: Update, context: CovoisinContext) -> object:
+    """`/ajouter` in the private chat: the member's group, or a choice among theirs."""
+    user = update.effective_user
+    if user is None:
+        return ConversationHandler.END
+    _keep(context, None)
+    groups = await context.services.repos.groups.groups_of(user.id)
+    if len(groups) == 1:
+        return await _begin(context, user, groups[0].chat_id)
+    say = await personal_speaker(context, user)
+    if not groups:
+        await context.bot.send_message(user.id, say("cars.add.no_group"))
+        return ConversationHandler.END
+    buttons = [
+        [
+            InlineKeyboardButton(
+                group.title,
+                callback_data=Callback(Kind.PICK_GROUP, group.chat_id, PICK_OPTION).data(),
+            )
+        ]
+        for group in groups
+    ]
+    await context.bot.send_message(
+        user.id, say("cars.add.pick_group"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+    return CHOOSING_GROUP
+
+
+async def start_from_link(update: Update, context: CovoisinContext) -> object:
+    """`/start addcar_<group>`: the button under `/ajouter` in a group."""
+    user = update.effective_user
+    link = parse_payload(context.args[0]) if context.args else None
+    if user is None or link is None or link.argument is None:
+        return ConversationHandler.END
+    services = context.services
+    # This is also the member's first /start: what /start does for everyone happens here too.
+    await services.repos.users.mark_started(user.id, services.clock())
+    await deliver_pending(context, user.id)
+    _keep(context, None)
+    return await _begin(context, user, link.argument)
+
+
+async def group_picked(update: Update, context: CovoisinContext) -> object:
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    if query is None or callback is None:
+        return None
+    await query.answer()
+    await rebutton(query, None, show_choice=True)
+    return await _begin(context, query.from_user, callback.target)
+
+
+async def group_not_picked(update: Update, context: CovoisinContext) -> object:
+    """Text while the group buttons wait: point at them."""
+    user = update.effective_user
+    if user is not None:
+        say = await personal_speaker(context, user)
+        await context.bot.send_message(user.id, say("cars.add.pick_group_hint"))
+    return None
+
+
+async def _begin(context: CovoisinContext, user: TgUser, chat_id: int) -> object:
+    group = await context.services.repos.groups.get(chat_id)
+    say = await personal_speaker(context, user, chat_id if group else None)
+    if group is None or not group.active:
+        await context.bot.send_message(user.id, say("cars.add.group_unknown"))
+        return ConversationHandler.END
+    if not await is_group_member(context, chat_id, user.id):
+        await context.bot.send_message(user.id, say("cars.add.not_member", group=group.title))
+        return ConversationHandler.END
+    form = CarForm(chat_id=chat_id, group_title=group.title)
+    _keep(context, form)
+    await _ask(context, user.id, say, form, before=say("cars.add.intro", group=group.title))
+    return FILLING
+
+
+async def start_edit(update: Update, context: CovoisinContext) -> object:
+    """« Modifier » then a field, under a car in its manager's private chat."""
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    step = Step.from_key(callback.option) if callback else None
+    if query is None or callback is None or step is None:
+        return None
+    user = query.from_user
+    car = await context.services.booking.car(callback.target)
+    say = await personal_speaker(context, user, car.chat_id if car else None)
+    if car is None or car.removed_at is not None:
+        await query.answer(say("cars.refusal.stale"))
+        return None
+    if user.id not in await context.services.booking.managers(car.id):
+        await query.answer(say("cars.refusal.not_manager"))
+        return None
+    group = await context.services.repos.groups.get(car.chat_id)
+    form = CarForm.for_car(car, group.title if group else "", step)
+    _keep(context, form)
+    await query.answer()
+    # The card's buttons go: the car is shown afresh, with them, once the change is saved.
+    await rebutton(query, None)
+    await _ask(context, user.id, say, form)
+    return FILLING
+
+
+# Answering
+
+
+async def on_text(update: Update, context: CovoisinContext) -> object:
+    message, user, form = update.effective_message, update.effective_user, _form(context)
+    if message is None or user is None or form is None or message.text is None:
+        return ConversationHandler.END
+    say = await personal_speaker(context, user, form.chat_id)
+    problem = await _read_text(context, form, message.text, user, say)
+    if problem is not None:
+        await _ask_again(context, user.id, say, form, problem)
+        return None
+    return await _answered(context, user, say, form)
+
+
+async def on_photo(update: Update, context: CovoisinContext) -> object:
+    message, user, form = update.effective_message, update.effective_user, _form(context)
+    if message is None or user is None or form is None:
+        return ConversationHandler.END
+    say = await personal_speaker(context, user, form.chat_id)
+    if form.step is not Step.PHOTO or not message.photo:
+        return await _not_expected(context, user, say, form)
+    # Telegram sends several sizes of one picture; the largest is the one worth showing.
+    largest = max(message.photo, key=lambda size: size.width * size.height)
+    form.photo_file_id = largest.file_id
+    return await _answered(context, user, say, form)
+
+
+async def on_other(update: Update, context: CovoisinContext) -> object:
+    """A sticker, a file, a voice message...: not an answer to any question."""
+    user, form = update.effective_user, _form(context)
+    if user is None or form is None:
+        return ConversationHandler.END
+    say = await personal_speaker(context, user, form.chat_id)
+    return await _not_expected(context, user, say, form)
+
+
+async def _not_expected(
+    context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm
+) -> object:
+    await _ask_again(context, user.id, say, form, say(f"cars.retry.{form.step.key}"))
+    return None
+
+
+async def on_button(update: Update, context: CovoisinContext) -> object:
+    query, form = update.callback_query, _form(context)
+    if query is None:
+        return None
+    callback = parse_callback(query.data)
+    user = query.from_user
+    say = await personal_speaker(context, user, form.chat_id if form else None)
+    # A button left on an earlier question (or an earlier form) is not this question's answer.
+    if form is None or callback is None or callback.target != form.step:
+        await query.answer(say("cars.refusal.stale"))
+        return None
+    if not _read_option(form, callback.option):
+        await query.answer(say("cars.refusal.stale"))
+        return None
+    await query.answer()
+    await rebutton(query, None, show_choice=True)
+    return await _answered(context, user, say, form)
+
+
+async def _answered(context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm) -> object:
+    if form.editing is not None:
+        return await _save_change(context, user, say, form)
+    if form.step is Step.MODE:
+        return await _save_new(context, user, say, form)
+    form.step = Step(form.step + 1)
+    await _ask(context, user.id, say, form)
+    return FILLING
+
+
+# Saving
+
+
+async def _name_taken_meanwhile(
+    context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm
+) -> object:
+    """Someone took the name between the question and the save: ask only for another."""
+    taken = form.name
+    form.step = Step.NAME
+    await _ask_again(
+        context,
+        user.id,
+        say,
+        form,
+        say(
+            "cars.retry.name_taken",
+            name=taken,
+            suggestion=_name_suggestion(taken, user.first_name),
+        ),
+    )
+    return FILLING
+
+
+async def _save_new(context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm) -> object:
+    # The form may have taken a while: someone who left the village lists nothing there.
+    if not await is_group_member(context, form.chat_id, user.id):
+        _keep(context, None)
+        await context.bot.send_message(
+            user.id, say("cars.form.no_longer_member", group=form.group_title)
+        )
+        return ConversationHandler.END
+    result = await context.services.booking.add_car(form.chat_id, user.id, form.draft())
+    if isinstance(result, CarRefused):
+        if result.reason is CarRefusalReason.NAME_TAKEN:
+            return await _name_taken_meanwhile(context, user, say, form)
+        log.warning("car form refused at save: %s", result.reason)
+        _keep(context, None)
+        await context.bot.send_message(user.id, say("cars.form.not_saved"))
+        return ConversationHandler.END
+    _keep(context, None)
+    await _announce(context, result, user.first_name)
+    text, keyboard = await card(context, say, result, user.id)
+    await context.bot.send_message(
+        user.id,
+        say(
+            "cars.added.private",
+            car=car_title(result.name),
+            group=form.group_title,
+            summary=Html(text),
+        ),
+        reply_markup=keyboard,
+    )
+    return ConversationHandler.END
+
+
+async def _announce(context: CovoisinContext, car: Car, owner_name: str) -> None:
+    """One message in the group, with the car's photo when there is one."""
+    say = await group_speaker(context, car.chat_id)
+    text = say(
+        "cars.added.group",
+        car=car_title(car.name),
+        owner=owner_name,
+        details=basics(say, car),
+        name=car.name,
+    )
+    try:
+        if car.photo_file_id:
+            await context.bot.send_photo(car.chat_id, car.photo_file_id, caption=text)
+        else:
+            await context.bot.send_message(car.chat_id, text)
+    except (BadRequest, Forbidden):
+        # The bot left the group meanwhile: the car is listed, its owner is told in private.
+        log.info("could not announce car %s in group %s", car.id, car.chat_id)
+
+
+async def _save_change(
+    context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm
+) -> object:
+    assert form.editing is not None
+    result = await context.services.booking.update_car(form.editing, user.id, form.draft())
+    if isinstance(result, CarRefused) and result.reason is CarRefusalReason.NAME_TAKEN:
+        return await _name_taken_meanwhile(context, user, say, form)
+    _keep(context, None)
+    if isinstance(result, CarRefused):
+        refusal = (
+            "cars.refusal.not_manager"
+            if result.reason is CarRefusalReason.NOT_MANAGER
+            else "cars.refusal.gone"
+        )
+        await context.bot.send_message(user.id, say(refusal))
+        return ConversationHandler.END
+    text, keyboard = await card(context, say, result, user.id)
+    await context.bot.send_message(
+        user.id, say("cars.edit.saved", summary=Html(text)), reply_markup=keyboard
+    )
+    return ConversationHandler.END
+
+
+# Leaving
+
+
+async def on_cancel(update: Update, context: CovoisinContext) -> object:
+    user, form = update.effective_user, _form(context)
+    if user is None:
+        return ConversationHandler.END
+    _keep(context, None)
+    say = await personal_speaker(context, user, form.chat_id if form else None)
+    cancelled = "cars.form.edit_cancelled" if form and form.editing else "cars.form.cancelled"
+    await context.bot.send_message(user.id, say(cancelled))
+    return ConversationHandler.END
+
+
+async def on_timeout(update: Update, context: CovoisinContext) -> None:
+    user, form = update.effective_user, _form(context)
+    _keep(context, None)
+    if user is None:
+        return
+    say = await personal_speaker(context, user, form.chat_id if form else None)
+    timed_out = "cars.form.edit_timed_out" if form and form.editing else "cars.form.timed_out"
+    try:
+        await context.bot.send_message(user.id, say(timed_out))
+    except Forbidden:
+        log.info("could not tell %s that their car form timed out", user.id)
+
+
+async def on_stale_button(update: Update, context: CovoisinContext) -> None:
+    """A form button from a form that is over: say so, change nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    say = await personal_speaker(context, query.from_user)
+    await query.answer(say("cars.refusal.stale"))
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
+    form_button = button_of(Kind.FORM)
+    picked = button_of(Kind.PICK_GROUP, PICK_OPTION)
+    cancel = CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE)
+    stale: CallbackQueryHandler[CovoisinContext, object] = CallbackQueryHandler(
+        on_stale_button, pattern=lambda data: form_button(data) or picked(data)
+    )
+    fields = [step.key for step in Step]
+    with warnings.catch_warnings():
+        # PTB warns that buttons are then tracked per chat, not per message: that is meant,
+        # each button names its question, so one from an earlier question is recognised.
+        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+        conversation: ConversationHandler[CovoisinContext] = ConversationHandler(
+            entry_points=[
+                CommandHandler(["addcar", "ajouter"], start_in_private, PRIVATE),
+                CommandHandler(
+                    "start",
+                    start_from_link,
+                    PRIVATE & filters.Regex(rf"^/start(@\w+)?\s+{Action.ADD_CAR.value}_-?\d+\s*$"),
+                ),
+                CallbackQueryHandler(start_edit, pattern=button_of(Kind.CAR_EDIT, *fields)),
+            ],
+            states={
+                CHOOSING_GROUP: [
+                    CallbackQueryHandler(group_picked, pattern=picked),
+                    MessageHandler(PRIVATE & ~filters.COMMAND, group_not_picked),
+                ],
+                FILLING: [
+                    CallbackQueryHandler(on_button, pattern=form_button),
+                    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
+                    MessageHandler(PRIVATE & filters.PHOTO, on_photo),
+                    MessageHandler(
+                        PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other
+                    ),
+                ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+            },
+            fallbacks=[cancel, stale],
+            allow_reentry=True,
+            conversation_timeout=TIMEOUT,
+            name="car_form",
+        )
+    return [
+        conversation,
+        CommandHandler(["addcar", "ajouter"], addcar_in_group, filters.ChatType.GROUPS & MESSAGE),
+        stale,
+    ]
