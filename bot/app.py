@@ -15,11 +15,12 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults
 
+from bot.booking.service import BookingService
 from bot.i18n import Translator
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.transport import PatientRateLimiter
-from handlers import cars, errors, help, membership, start
+from handlers import availability, booking, cars, errors, help, membership, start
 from handlers.context import CONTEXT_TYPES, CovoisinApp
 from handlers.menus import publish_menus
 from storage import Database, Repositories
@@ -41,13 +42,20 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
 
     async def open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         db = await Database.open(settings.db_path)
+        repos = Repositories.over(db)
         app.bot_data.attach(
             Services(
-                settings=settings, repos=Repositories.over(db), translator=translator, clock=clock
+                settings=settings,
+                repos=repos,
+                translator=translator,
+                booking=BookingService(repos, clock),
+                clock=clock,
             )
         )
         register_handlers(app)
         await publish_menus(app.bot, translator)
+        rebuilt = await booking.rebuild_expiry_jobs(app)
+        log.info("%d pending requests waiting for an answer", rebuilt)
         log.info("ready as @%s, database %s", app.bot.username, settings.db_path)
 
     async def close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -83,6 +91,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     features: list[BaseHandler[Any, Any, Any]] = [
         *membership.handlers(),
         *cars.handlers(),
+        *booking.handlers(),
+        *availability.handlers(),
         *start.handlers(),
         *help.handlers(app.bot.username),
     ]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.booking.service import BookingService
 from bot.i18n import Translator
 from bot.settings import Settings
 from storage import Repositories
@@ -20,5 +21,6 @@ class Services:
     settings: Settings
     repos: Repositories
     translator: Translator
+    booking: BookingService
     # Injected so tests can move time; production uses the wall clock.
     clock: Callable[[], datetime] = utc_now

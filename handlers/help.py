@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.context import CovoisinContext
-from handlers.speech import speaker_for
+from handlers.speech import personal_speaker, speaker_for
 
 MESSAGE = filters.UpdateType.MESSAGE
 
@@ -35,6 +35,16 @@ async def plain_text_in_private(update: Update, context: CovoisinContext) -> Non
     await message.reply_text(say("help.plain_text"))
 
 
+async def unknown_button(update: Update, context: CovoisinContext) -> None:
+    """A button no feature took (forged, or from an older version): always answer it, or
+    the member's app shows it spinning."""
+    query = update.callback_query
+    if query is None:
+        return
+    say = await personal_speaker(context, query.from_user)
+    await query.answer(say("button.unknown"), show_alert=True)
+
+
 def _addressed_to_us(bot_username: str) -> filters.BaseFilter:
     """A group command written `/x@ThisBot`: others may belong to another bot, so we stay quiet."""
     return filters.Regex(rf"(?i)^/\w+@{bot_username}\b")
@@ -56,4 +66,5 @@ def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, Non
             MESSAGE & filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
             plain_text_in_private,
         ),
+        CallbackQueryHandler(unknown_button),
     ]

@@ -13,9 +13,20 @@ from telegram.ext import ExtBot
 from bot.i18n import Translator
 
 # (command shown to English readers, to French readers, where it is offered)
+_BOTH = frozenset({"private", "group"})
 MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("start", "start", frozenset({"private"})),
-    ("help", "aide", frozenset({"private", "group"})),
+    ("addcar", "ajouter", _BOTH),
+    ("cars", "voitures", _BOTH),
+    ("book", "reserver", _BOTH),
+    ("free", "libre", _BOTH),
+    ("bookings", "resas", _BOTH),
+    ("cancel", "annuler", frozenset({"private"})),
+    ("available", "dispo", _BOTH),
+    ("unavailable", "indispo", _BOTH),
+    ("comanager", "cogerant", frozenset({"group"})),
+    ("removecar", "retirer", _BOTH),
+    ("help", "aide", _BOTH),
 )
 
 

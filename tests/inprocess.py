@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -17,7 +17,7 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from handlers.context import CovoisinApp
-from tests.fakebot import FakeTelegram
+from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 
 
 def settings_for(fake: FakeTelegram, workdir: Path, **overrides: object) -> Settings:
@@ -55,3 +55,34 @@ async def running_bot(
 
 def services_of(app: CovoisinApp) -> Services:
     return app.bot_data.services
+
+
+class MovableClock:
+    """Real time by default, so that the JobQueue (which runs on the wall clock) and the
+    bot agree; a test moves it forward to look at the future."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+async def join(app: CovoisinApp, user: FakeUser, group: FakeChat) -> None:
+    """What the bot records when a member first speaks in the group."""
+    services = services_of(app)
+    now = services.clock()
+    await services.repos.groups.upsert_active(
+        group.id,
+        group.title or "",
+        services.settings.default_language,
+        services.settings.timezone,
+        now,
+    )
+    await services.repos.users.seen(
+        user.id, user.first_name, user.username, user.language_code, now
+    )
+    await services.repos.groups.add_member(group.id, user.id, now)

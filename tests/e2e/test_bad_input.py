@@ -98,7 +98,7 @@ async def test_anonymous_admin_is_answered_but_not_recorded(
     village = fake.add_group("Village", members=[luc])
     await fake.send_as_chat(village, "/aide")
     reply = await fake.next_message(chat=village)
-    assert "/aide" in reply["text"]
+    assert "/reserver" in reply["text"]
     with sqlite3.connect(bot.db_path) as conn:
         assert list(conn.execute("SELECT user_id FROM users")) == []
 

@@ -62,7 +62,7 @@ async def test_help_in_a_group_and_commands_for_other_bots(
     reply = await fake.next_message(chat=village)
     assert reply["reply_to_message"]["message_id"] == asked["message_id"]
     assert reply["reply_to_message"]["message_id"] != ignored["message_id"]
-    assert "/aide" in reply["text"]
+    assert "/reserver clio samedi" in reply["text"]
 
 
 async def test_private_message_waits_for_a_member_who_never_opened_the_chat(
@@ -96,7 +96,7 @@ async def test_telegram_faults_are_survived(
     fake.fail_next(1, status=status, retry_after=1, method="sendMessage")
     await fake.send_private(anne, "/aide")
     reply = await fake.next_message(chat=anne)
-    assert "/aide" in reply["text"]
+    assert "/reserver" in reply["text"]
     failed = [c for c in fake.calls if c.method == "sendMessage" and c.status == status]
     assert len(failed) == 1
     assert len(fake.messages_in(anne)) == 2  # her command and one answer, not two

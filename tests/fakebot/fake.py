@@ -499,6 +499,24 @@ class FakeTelegram(FakeBotServer):
                 f"no inline button with {wanted} on message {stored['message_id']} in chat "
                 f"{target.id}; its buttons (text, callback_data): {shown}"
             )
+        return await self._emit_callback(user, target, stored, button["callback_data"])
+
+    async def forge_callback(
+        self, user: FakeUser, message: MessageRef, data: str, *, chat: ChatRef | None = None
+    ) -> str:
+        """A modified client sends `data` as if a button of `message` carried it: Telegram
+        checks that the user sees the message, not that such a button exists. Returns the
+        callback query id."""
+        target, stored = self._stored(message, chat)
+        if target.type == "private" and target.user is not user:
+            raise AssertionError(f"{user.full_name} cannot see another user's DM")
+        if target.type != "private" and not target.is_member(user.id):
+            raise AssertionError(f"{user.full_name} is not a member of {target.title!r}")
+        return await self._emit_callback(user, target, stored, data)
+
+    async def _emit_callback(
+        self, user: FakeUser, target: FakeChat, stored: JsonDict, data: str
+    ) -> str:
         w = self.world
         query_id = str(w.rng.randrange(10**17, 10**19))
         query: JsonDict = {
@@ -506,7 +524,7 @@ class FakeTelegram(FakeBotServer):
             "from": user.to_dict(),
             "message": copy.deepcopy(stored),
             "chat_instance": target.chat_instance,
-            "data": button["callback_data"],
+            "data": data,
         }
         w.callback_queries[query_id] = CallbackQueryState(query)
         w.emit("callback_query", query)

@@ -1,0 +1,178 @@
+"""`/dispo` and `/indispo`: owners say when their car is free or not; `/libre`: which cars
+are free then."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.booking import CarRefusalReason, CarRefused
+from bot.callbacks import Callback, Kind, parse_callback
+from bot.dates import DateParseError, Interval, parse_availability, parse_interval
+from handlers.context import CovoisinContext
+from handlers.places import Place, place_of_car_command
+from handlers.render import first_name, weekly, when_long, when_short
+from handlers.speech import Speaker, personal_speaker, speaker_for
+from storage.models import Car, Window, WindowKind
+
+MESSAGE = filters.UpdateType.MESSAGE
+
+
+async def post_available(update: Update, context: CovoisinContext) -> None:
+    await _post_window(update, context, WindowKind.OPEN)
+
+
+async def post_unavailable(update: Update, context: CovoisinContext) -> None:
+    await _post_window(update, context, WindowKind.BLOCKED)
+
+
+async def _post_window(update: Update, context: CovoisinContext, kind: WindowKind) -> None:
+    found = await place_of_car_command(update, context)
+    if found is None:
+        return
+    message, user, place = found
+    say = place.say
+    car = await _named_car(context, place)
+    if car is None:
+        await message.reply_text(say("availability.usage"))
+        return
+    if user.id not in await context.services.booking.managers(car.id):
+        await message.reply_text(say("availability.not_manager", car=car.name))
+        return
+    if not place.mention.when:
+        await _list_windows(context, message.chat_id, say, car)
+        return
+    now = context.services.clock().astimezone(say.zone)
+    try:
+        when = parse_availability(place.mention.when, now)
+    except DateParseError as error:
+        await message.reply_text(say(error.message_key, text=error.text))
+        return
+    result = await context.services.booking.add_window(car.id, user.id, when, kind)
+    if isinstance(result, CarRefused):
+        await message.reply_text(say("availability.usage"))
+        return
+    shown = (
+        when_long(say, when.start, when.end) if isinstance(when, Interval) else weekly(say, when)
+    )
+    key = "availability.added.open" if kind is WindowKind.OPEN else "availability.added.blocked"
+    await message.reply_text(say(key, car=car.name, when=shown))
+
+
+async def _named_car(context: CovoisinContext, place: Place) -> Car | None:
+    if place.mention.car_key is None:
+        return None
+    return await context.services.booking.find_car(place.chat_id, place.mention.car_key)
+
+
+def _window_text(say: Speaker, window: Window) -> str:
+    if window.start is not None and window.end is not None:
+        return when_short(say, window.start, window.end)
+    return weekly(say, window)
+
+
+async def _list_windows(context: CovoisinContext, chat_id: int, say: Speaker, car: Car) -> None:
+    """The car's windows, numbered, each with a delete button (owners only see this)."""
+    windows = await context.services.booking.windows(car.id)
+    if not windows:
+        await context.bot.send_message(
+            chat_id, say("availability.list.none", car=car.name, car_key=car.name_key)
+        )
+        return
+    lines = [say("availability.list.title", car=car.name)]
+    buttons = []
+    for number, window in enumerate(windows, start=1):
+        key = (
+            "availability.list.open"
+            if window.kind is WindowKind.OPEN
+            else "availability.list.blocked"
+        )
+        lines.append(say(key, number=number, when=_window_text(say, window)))
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    say("availability.button.delete", number=number),
+                    callback_data=Callback(Kind.WINDOW_DELETE, window.id).data(),
+                )
+            ]
+        )
+    await context.bot.send_message(
+        chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+async def on_delete_window(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    say = await personal_speaker(context, query.from_user)
+    callback = parse_callback(query.data)
+    if callback is None or callback.kind is not Kind.WINDOW_DELETE:
+        await query.answer(say("button.unknown"), show_alert=True)
+        return
+    result = await context.services.booking.delete_window(callback.target, query.from_user.id)
+    if isinstance(result, CarRefused):
+        stale = result.reason is CarRefusalReason.NOT_FOUND
+        await query.answer(say("button.stale" if stale else "button.not_yours"), show_alert=True)
+        return
+    await query.answer(say("availability.deleted"))
+    car = await context.services.booking.car(result.car_id)
+    if car is not None and query.message is not None:
+        say = await personal_speaker(context, query.from_user, car.chat_id)
+        await _list_windows(context, query.message.chat.id, say, car)
+
+
+async def free_cars(update: Update, context: CovoisinContext) -> None:
+    """`/libre demain matin`: the cars free for that whole interval."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    say = await speaker_for(update, context)
+    text = " ".join(context.args or [])
+    if not text:
+        await message.reply_text(say("free.usage"))
+        return
+    if chat.type == "private":
+        groups = await context.services.repos.groups.groups_of(user.id)
+        if not groups:
+            await message.reply_text(say("booking.no_group"))
+            return
+        chat_ids = [group.chat_id for group in groups]
+    else:
+        chat_ids = [chat.id]
+    now = context.services.clock().astimezone(say.zone)
+    try:
+        interval = parse_interval(text, now)
+    except DateParseError as error:
+        await message.reply_text(say(error.message_key, text=error.text))
+        return
+    cars = [
+        car
+        for chat_id in chat_ids
+        for car in await context.services.booking.free_cars(chat_id, interval)
+    ]
+    when = when_long(say, interval.start, interval.end)
+    if not cars:
+        await message.reply_text(say("free.none", when=when))
+        return
+    lines = [say("free.title", when=when)]
+    for car in cars:
+        lines.append(
+            say(
+                "free.line",
+                car=car.name,
+                owner=await first_name(context, car.owner_id),
+                car_key=car.name_key,
+                when_text=text,
+            )
+        )
+    await message.reply_text("\n".join(lines))
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+    return [
+        CommandHandler(["available", "dispo"], post_available, MESSAGE),
+        CommandHandler(["unavailable", "indispo"], post_unavailable, MESSAGE),
+        CommandHandler(["free", "libre"], free_cars, MESSAGE),
+        CallbackQueryHandler(on_delete_window, pattern=r"^v1:wdel:"),
+    ]

@@ -1,0 +1,536 @@
+"""Booking requests, the owners' private decisions, expiry, my bookings, cancellation."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    JobQueue,
+    filters,
+)
+
+from bot.booking import (
+    Accepted,
+    ActionRefusalReason,
+    ActionRefused,
+    BookingView,
+    Cancelled,
+    Refusal,
+    RefusalReason,
+    Requested,
+)
+from bot.callbacks import Callback, Kind, parse_callback
+from bot.dates import DateParseError, Interval, parse_interval
+from handlers.context import CovoisinApp, CovoisinContext
+from handlers.delivery import tell_privately
+from handlers.places import Place, place_of_car_command
+from handlers.render import duration, first_name, intervals_short, moment, when_long, when_short
+from handlers.speech import Speaker, member_speaker, mention, personal_speaker
+from storage.models import Booking, BookingStatus, Car
+
+log = logging.getLogger(__name__)
+
+MESSAGE = filters.UpdateType.MESSAGE
+DECLINE_REASONS = ("busy", "not_now", "none")
+
+
+# Requests
+
+
+async def request_booking(update: Update, context: CovoisinContext) -> None:
+    """`/reserver clio samedi 10h-12h`, in the group or in the private chat."""
+    found = await place_of_car_command(update, context)
+    if found is None:
+        return
+    message, user, place = found
+    say = place.say
+    if not context.args:
+        await message.reply_text(say("booking.usage"))
+        return
+    if place.mention.car_key is None:
+        await message.reply_text(await _unknown_car_text(context, place))
+        return
+    now = context.services.clock().astimezone(say.zone)
+    try:
+        interval = parse_interval(place.mention.when, now)
+    except DateParseError as error:
+        await message.reply_text(say(error.message_key, text=error.text))
+        return
+    result = await context.services.booking.request(
+        place.chat_id, user.id, place.mention.car_key, interval
+    )
+    if isinstance(result, Refusal):
+        await message.reply_text(await _refusal_text(context, say, result, place, interval))
+        return
+    await _announce_request(context, place, result, user.first_name)
+    await message.reply_text(
+        say(
+            "booking.requested.group" if place.in_group else "booking.requested.private",
+            borrower=user.first_name,
+            car=result.car.name,
+            owner=await first_name(context, result.car.owner_id),
+            when=when_long(say, result.booking.start, result.booking.end),
+        )
+    )
+
+
+async def _announce_request(
+    context: CovoisinContext, place: Place, requested: Requested, borrower_name: str
+) -> None:
+    """Each manager gets the private prompt; the expiry is scheduled."""
+    booking = requested.booking
+    for manager_id in requested.managers:
+        say = await member_speaker(context, manager_id, place.chat_id)
+        text = say(
+            "booking.prompt",
+            borrower=mention(booking.borrower_id, borrower_name),
+            car=requested.car.name,
+            when=when_long(say, booking.start, booking.end),
+            expires=moment(say, booking.expires_at),
+        )
+        await tell_privately(
+            context,
+            manager_id,
+            text,
+            reply_markup=_decision_buttons(say, booking.id),
+            group_chat_id=place.chat_id,
+        )
+    schedule_expiry(context.job_queue, booking.id, booking.expires_at)
+
+
+def _decision_buttons(say: Speaker, booking_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    say("booking.button.accept"),
+                    callback_data=Callback(Kind.ACCEPT, booking_id).data(),
+                ),
+                InlineKeyboardButton(
+                    say("booking.button.decline"),
+                    callback_data=Callback(Kind.DECLINE, booking_id).data(),
+                ),
+            ]
+        ]
+    )
+
+
+async def _unknown_car_text(context: CovoisinContext, place: Place) -> str:
+    cars = await context.services.booking.cars(place.chat_id)
+    if not cars:
+        return place.say("booking.refusal.no_cars")
+    return place.say(
+        "booking.refusal.unknown_car",
+        name=place.mention.first_word or "",
+        names=", ".join(car.name for car in cars),
+    )
+
+
+async def _refusal_text(
+    context: CovoisinContext, say: Speaker, refusal: Refusal, place: Place, wanted: Interval
+) -> str:
+    if refusal.reason is RefusalReason.UNKNOWN_CAR:
+        return await _unknown_car_text(context, place)
+    car = refusal.car
+    assert car is not None
+    values: dict[str, object] = {
+        "car": car.name,
+        "car_key": car.name_key,
+        "owner": await first_name(context, car.owner_id),
+        "when": when_long(say, wanted.start, wanted.end),
+        "conflicts": intervals_short(say, refusal.conflicts),
+        "limit": duration(say, refusal.limit) if refusal.limit else "",
+    }
+    text = say(f"booking.refusal.{refusal.reason}", **values)
+    if refusal.reason in (
+        RefusalReason.TAKEN,
+        RefusalReason.BLOCKED,
+        RefusalReason.OUTSIDE_WINDOWS,
+    ):
+        if refusal.free_slots:
+            first = refusal.free_slots[0]
+            example = when_short(say, first.start, first.end)
+            text += "\n" + say(
+                "booking.refusal.free_slots",
+                slots=intervals_short(say, refusal.free_slots),
+                car_key=car.name_key,
+                example=example,
+            )
+        else:
+            text += "\n" + say("booking.refusal.no_slot")
+    return text
+
+
+# Decisions
+
+
+async def on_decision(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    callback = parse_callback(query.data)
+    say = await personal_speaker(context, query.from_user)
+    if callback is None or callback.kind not in (Kind.ACCEPT, Kind.DECLINE):
+        await query.answer(say("button.unknown"), show_alert=True)
+        return
+    if callback.kind is Kind.ACCEPT:
+        await _accept(query, context, callback.target)
+    elif callback.option is None:
+        await _ask_decline_reason(query, context, callback.target)
+    else:
+        await _decline(query, context, callback.target, callback.option)
+
+
+async def _refused(query: CallbackQuery, context: CovoisinContext, refused: ActionRefused) -> None:
+    say = await personal_speaker(context, query.from_user)
+    reason = refused.reason
+    if reason is ActionRefusalReason.NOT_FOUND:
+        await query.answer(say("button.stale"), show_alert=True)
+        return
+    if reason in (ActionRefusalReason.NOT_MANAGER, ActionRefusalReason.NOT_YOURS):
+        await query.answer(say("button.not_yours"), show_alert=True)
+        return
+    booking = refused.booking
+    if reason is ActionRefusalReason.CONFLICT and booking and refused.holder:
+        car = await context.services.booking.car(booking.car_id)
+        say = await personal_speaker(context, query.from_user, booking.chat_id)
+        text = say(
+            "booking.decided.conflict",
+            car=car.name if car else "",
+            taken=when_short(say, refused.holder.start, refused.holder.end),
+            borrower=await first_name(context, booking.borrower_id),
+            when=when_short(say, booking.start, booking.end),
+        )
+    elif reason is ActionRefusalReason.EXPIRED:
+        text = say("booking.decided.expired")
+    else:
+        text = say("booking.decided.already")
+    await query.answer(text, show_alert=True)
+    await _close_prompt(query, text)
+
+
+async def _close_prompt(query: CallbackQuery, outcome: str) -> None:
+    """The prompt keeps its text and shows the outcome; its buttons go."""
+    message = query.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    try:
+        await query.edit_message_text(f"{message.text_html}\n\n{outcome}")
+    except BadRequest as error:
+        # "message is not modified" when a second press lands on an already closed prompt
+        log.info("prompt not edited: %s", error)
+
+
+async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
+    result = await context.services.booking.accept(booking_id, query.from_user.id)
+    if isinstance(result, ActionRefused):
+        await _refused(query, context, result)
+        return
+    assert isinstance(result, Accepted)
+    booking, car = result.booking, result.car
+    cancel_expiry(context.job_queue, booking.id)
+    say = await personal_speaker(context, query.from_user, booking.chat_id)
+    borrower_name = await first_name(context, booking.borrower_id)
+    await query.answer()
+    await _close_prompt(
+        query,
+        say(
+            "booking.decided.accepted",
+            borrower=borrower_name,
+            car=car.name,
+            when=when_short(say, booking.start, booking.end),
+        ),
+    )
+    await _tell_borrower(context, booking, car, "booking.outcome.accepted")
+    for other in result.declined:
+        cancel_expiry(context.job_queue, other.id)
+        await _tell_borrower(context, other, car, "booking.outcome.superseded")
+
+
+async def _ask_decline_reason(
+    query: CallbackQuery, context: CovoisinContext, booking_id: int
+) -> None:
+    booking = await context.services.booking.get(booking_id)
+    say = await personal_speaker(context, query.from_user)
+    if booking is None:
+        await query.answer(say("button.stale"), show_alert=True)
+        return
+    if query.from_user.id not in await context.services.booking.managers(booking.car_id):
+        await query.answer(say("button.not_yours"), show_alert=True)
+        return
+    if booking.status is not BookingStatus.PENDING:
+        await _refused(query, context, ActionRefused(ActionRefusalReason.ALREADY_HANDLED))
+        return
+    buttons = [
+        [
+            InlineKeyboardButton(
+                say(f"booking.decline.reason.{code}"),
+                callback_data=Callback(Kind.DECLINE, booking_id, code).data(),
+            )
+        ]
+        for code in DECLINE_REASONS
+    ]
+    await query.answer()
+    # editMessageText rather than editMessageReplyMarkup: PTB adds its default parse_mode
+    # to the latter, which Telegram does not know.
+    prompt = query.message
+    if isinstance(prompt, Message) and prompt.text is not None:
+        await query.edit_message_text(prompt.text_html, reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def _decline(
+    query: CallbackQuery, context: CovoisinContext, booking_id: int, code: str
+) -> None:
+    if code not in DECLINE_REASONS:
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("button.unknown"), show_alert=True)
+        return
+    booking = await context.services.booking.get(booking_id)
+    reason_text = None
+    if booking is not None and code != "none":
+        # Stored as the borrower reads it: the reason is for them.
+        borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+        reason_text = borrower_say(f"booking.decline.reason.{code}")
+    result = await context.services.booking.decline(booking_id, query.from_user.id, reason_text)
+    if isinstance(result, ActionRefused):
+        await _refused(query, context, result)
+        return
+    cancel_expiry(context.job_queue, result.booking.id)
+    say = await personal_speaker(context, query.from_user, result.booking.chat_id)
+    await query.answer()
+    await _close_prompt(
+        query,
+        say(
+            "booking.decided.declined",
+            borrower=await first_name(context, result.booking.borrower_id),
+            car=result.car.name,
+            when=when_short(say, result.booking.start, result.booking.end),
+        ),
+    )
+    key = "booking.outcome.declined_reason" if reason_text else "booking.outcome.declined"
+    await _tell_borrower(context, result.booking, result.car, key, reason=reason_text or "")
+
+
+async def _tell_borrower(
+    context: CovoisinContext, booking: Booking, car: Car, key: str, **values: object
+) -> None:
+    say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+    text = say(
+        key,
+        owner=await first_name(context, car.owner_id),
+        car=car.name,
+        when=when_long(say, booking.start, booking.end),
+        **values,
+    )
+    await tell_privately(context, booking.borrower_id, text, group_chat_id=booking.chat_id)
+
+
+# Expiry: the database holds the truth; jobs are rebuilt from it at start.
+
+
+def _expiry_job_name(booking_id: int) -> str:
+    return f"expire-request-{booking_id}"
+
+
+def schedule_expiry(jobs: JobQueue[Any] | None, booking_id: int, at: datetime) -> None:
+    assert jobs is not None, "the job-queue extra is a dependency"
+    name = _expiry_job_name(booking_id)
+    if not jobs.get_jobs_by_name(name):
+        jobs.run_once(expire_request, when=at, data=booking_id, name=name)
+
+
+def cancel_expiry(jobs: JobQueue[Any] | None, booking_id: int) -> None:
+    assert jobs is not None, "the job-queue extra is a dependency"
+    for job in jobs.get_jobs_by_name(_expiry_job_name(booking_id)):
+        job.schedule_removal()
+
+
+async def expire_request(context: CovoisinContext) -> None:
+    assert context.job is not None and isinstance(context.job.data, int)
+    expired = await context.services.booking.expire(context.job.data)
+    if expired is None:
+        return  # decided meanwhile, or not due (the clock was moved): nothing to say
+    car = await context.services.booking.car(expired.car_id)
+    if car is not None:
+        await _tell_borrower(context, expired, car, "booking.outcome.expired")
+
+
+async def rebuild_expiry_jobs(app: CovoisinApp) -> int:
+    pending = await app.bot_data.services.booking.pending_with_expiry()
+    for booking, at in pending:
+        schedule_expiry(app.job_queue, booking.id, at)
+    return len(pending)
+
+
+# My bookings and cancellation
+
+
+async def _upcoming_lines(
+    context: CovoisinContext, say: Speaker, user_id: int
+) -> list[tuple[BookingView, str]]:
+    upcoming = await context.services.booking.upcoming_for(user_id)
+    lines: list[tuple[BookingView, str]] = []
+    for view in upcoming.as_borrower:
+        lines.append(
+            (
+                view,
+                say(
+                    "bookings.line.borrower",
+                    number=len(lines) + 1,
+                    car=view.car.name,
+                    owner=await first_name(context, view.car.owner_id),
+                    when=when_short(say, view.booking.start, view.booking.end),
+                    status=say(f"bookings.status.{view.booking.status}"),
+                ),
+            )
+        )
+    for view in upcoming.as_manager:
+        lines.append(
+            (
+                view,
+                say(
+                    "bookings.line.manager",
+                    number=len(lines) + 1,
+                    car=view.car.name,
+                    borrower=await first_name(context, view.booking.borrower_id),
+                    when=when_short(say, view.booking.start, view.booking.end),
+                    status=say(f"bookings.status.{view.booking.status}"),
+                ),
+            )
+        )
+    return lines
+
+
+async def my_bookings(update: Update, context: CovoisinContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    say = await personal_speaker(context, user)
+    lines = await _upcoming_lines(context, say, user.id)
+    if not lines:
+        text, markup = say("bookings.none"), None
+    else:
+        text = "\n".join([say("bookings.title"), *(line for _, line in lines)])
+        buttons = []
+        for number, (view, _) in enumerate(lines, start=1):
+            row = []
+            if view.booking.status is BookingStatus.PENDING and view.booking.borrower_id != user.id:
+                row.append(
+                    InlineKeyboardButton(
+                        f"{number}. " + say("booking.button.accept"),
+                        callback_data=Callback(Kind.ACCEPT, view.booking.id).data(),
+                    )
+                )
+            if view.booking.status in (BookingStatus.PENDING, BookingStatus.ACCEPTED):
+                row.append(
+                    InlineKeyboardButton(
+                        say("bookings.button.cancel", number=number),
+                        callback_data=Callback(Kind.CANCEL, view.booking.id).data(),
+                    )
+                )
+            if row:
+                buttons.append(row)
+        markup = InlineKeyboardMarkup(buttons) if buttons else None
+    if message.chat.type == "private":
+        await message.reply_text(text, reply_markup=markup)
+        return
+    # Personal: to the private chat, one short line in the group.
+    await tell_privately(context, user.id, text, reply_markup=markup, group_chat_id=message.chat_id)
+    await message.reply_text(
+        (await personal_speaker(context, user, message.chat_id))("bookings.private_only")
+    )
+
+
+async def cancel_command(update: Update, context: CovoisinContext) -> None:
+    """`/annuler 2`: the second line of /resas; without a number, the list with buttons."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if not context.args:
+        await my_bookings(update, context)
+        return
+    say = await personal_speaker(context, user)
+    lines = await _upcoming_lines(context, say, user.id)
+    arg = context.args[0].lstrip("n°#")
+    if not arg.isdigit() or not 1 <= int(arg) <= len(lines):
+        await message.reply_text(say("cancel.usage"))
+        return
+    view, _ = lines[int(arg) - 1]
+    reply = await _cancel(context, user.id, view.booking.id)
+    await message.reply_text(reply)
+
+
+async def on_cancel_button(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    callback = parse_callback(query.data)
+    if callback is None or callback.kind is not Kind.CANCEL:
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("button.unknown"), show_alert=True)
+        return
+    reply = await _cancel(context, query.from_user.id, callback.target)
+    await query.answer(reply, show_alert=True)
+
+
+async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> str:
+    """Cancel and tell the others; the text for the member who cancelled."""
+    user = await context.services.repos.users.get(user_id)
+    booking = await context.services.booking.get(booking_id)
+    chat_id = booking.chat_id if booking else None
+    say = (
+        await member_speaker(context, user_id, chat_id)
+        if chat_id is not None and user is not None
+        else await personal_speaker(context, None)
+    )
+    result = await context.services.booking.cancel(booking_id, user_id)
+    if isinstance(result, ActionRefused):
+        if result.reason is ActionRefusalReason.NOT_YOURS:
+            return say("button.not_yours")
+        if result.reason is ActionRefusalReason.NOT_FOUND:
+            return say("button.stale")
+        if result.booking is not None and result.booking.status is BookingStatus.ACTIVE:
+            return say("cancel.too_late")
+        return say("booking.decided.already")
+    assert isinstance(result, Cancelled)
+    cancel_expiry(context.job_queue, result.booking.id)
+    booking, car = result.booking, result.car
+    canceller = await first_name(context, user_id)
+    for other in result.notify:
+        other_say = await member_speaker(context, other, booking.chat_id)
+        key = (
+            "cancel.notice.by_borrower"
+            if user_id == booking.borrower_id
+            else "cancel.notice.by_manager"
+        )
+        await tell_privately(
+            context,
+            other,
+            other_say(
+                key,
+                borrower=canceller,
+                manager=canceller,
+                car=car.name,
+                when=when_long(other_say, booking.start, booking.end),
+            ),
+            group_chat_id=booking.chat_id,
+        )
+    key = "cancel.done_late" if result.late else "cancel.done"
+    return say(key, car=car.name, when=when_short(say, booking.start, booking.end))
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+    return [
+        CommandHandler(["book", "reserver"], request_booking, MESSAGE),
+        CommandHandler(["bookings", "resas"], my_bookings, MESSAGE),
+        CommandHandler(["cancel", "annuler"], cancel_command, MESSAGE),
+        CallbackQueryHandler(on_decision, pattern=r"^v1:(acc|dec):"),
+        CallbackQueryHandler(on_cancel_button, pattern=r"^v1:can:"),
+    ]

@@ -1,0 +1,68 @@
+"""Small pieces of text shared by the booking features: names, dates, lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from babel.dates import get_day_names
+from babel.lists import format_list
+
+from bot.dates import Interval, WeeklyRule
+from bot.timefmt import format_interval_long, format_interval_short, format_moment
+from handlers.context import CovoisinContext
+from handlers.speech import Speaker
+from storage.models import Car, Window
+
+
+def when_long(say: Speaker, start: datetime, end: datetime) -> str:
+    return format_interval_long(start, end, say.zone, say.language)
+
+
+def when_short(say: Speaker, start: datetime, end: datetime) -> str:
+    return format_interval_short(start, end, say.zone, say.language)
+
+
+def moment(say: Speaker, instant: datetime) -> str:
+    return format_moment(instant, say.zone, say.language)
+
+
+def intervals_short(say: Speaker, intervals: Iterable[Interval]) -> str:
+    return format_list([when_short(say, i.start, i.end) for i in intervals], locale=say.language)
+
+
+def duration(say: Speaker, span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    if hours % 24 == 0 and hours >= 24:
+        return say.plural("booking.limit.days", hours // 24)
+    return say.plural("booking.limit.hours", hours)
+
+
+def weekly(say: Speaker, rule: WeeklyRule | Window) -> str:
+    """ "chaque mardi et jeudi, 08:00–12:00" from a parsed rule or a stored one."""
+    names = get_day_names("wide", locale=say.language)
+    days = format_list([names[day] for day in sorted(rule.weekdays)], locale=say.language)
+    if isinstance(rule, WeeklyRule):
+        start, end, last = rule.start.strftime("%H:%M"), rule.end.strftime("%H:%M"), rule.last_day
+    else:
+        assert rule.start_minute is not None and rule.end_minute is not None
+        start = "{:02d}:{:02d}".format(*divmod(rule.start_minute, 60))
+        end = "{:02d}:{:02d}".format(*divmod(rule.end_minute, 60))
+        last = rule.last_day
+    end = "24:00" if end == "00:00" else end
+    if last is None:
+        return say("availability.weekly", days=days, start=start, end=end)
+    from babel.dates import format_date
+
+    last_text = format_date(last, "d MMMM", locale=say.language)
+    return say("availability.weekly_until", days=days, start=start, end=end, last=last_text)
+
+
+async def first_name(context: CovoisinContext, user_id: int) -> str:
+    user = await context.services.repos.users.get(user_id)
+    return user.first_name if user else "?"
+
+
+def car_label(car: Car) -> str:
+    """How a car is named in sentences: the name its owner typed, capitalised as typed."""
+    return car.name

@@ -1,0 +1,259 @@
+"""Requests, private decisions, refusals, cancellation and expiry, through the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram import Update
+
+from bot.booking import BookingMode, CarDraft, Energy
+from bot.callbacks import Callback, Kind
+from bot.dates import parse_interval
+from handlers.context import CovoisinApp
+from tests.expect import assert_said_nothing_more
+from tests.fakebot import FakeChat, FakeTelegram, FakeUser
+from tests.inprocess import MovableClock, join, running_bot, services_of
+
+
+@dataclass
+class Scene:
+    fake: FakeTelegram
+    app: CovoisinApp
+    clock: MovableClock
+    village: FakeChat
+    paul: FakeUser
+    marie: FakeUser
+    luc: FakeUser
+    db_path: Path
+
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.db_path) as conn:
+            return list(conn.execute(sql))
+
+
+@pytest.fixture(name="s")
+async def scene(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
+    clock = MovableClock()
+    paul, marie, luc = fake.add_user("Paul"), fake.add_user("Marie"), fake.add_user("Luc")
+    village = fake.add_group("Saint-Martin", members=[paul, marie, luc])
+    async with running_bot(fake, tmp_path, clock=clock) as app:
+        for member in (paul, marie, luc):
+            await join(app, member, village)
+        car = await services_of(app).booking.add_car(
+            village.id, paul.id, CarDraft(name="Clio", seats=5, energy=Energy.PETROL)
+        )
+        assert not isinstance(car, Exception)
+        yield Scene(
+            fake, app, clock, village, paul, marie, luc, tmp_path / "data" / "covoisin.sqlite3"
+        )
+
+
+def _buttons(message: dict[str, object]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    assert isinstance(markup, dict)
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def _request(s: Scene, who: FakeUser, text: str) -> dict[str, object]:
+    await s.fake.send_text(who, s.village, f"/reserver {text}")
+    return await s.fake.next_message(chat=s.village)
+
+
+async def test_request_accept_and_the_borrower_is_told(s: Scene) -> None:
+    ack = await _request(s, s.marie, "clio demain 10h-12h")
+    assert "Marie demande la Clio de Paul" in str(ack["text"])
+    prompt = await s.fake.next_message(chat=s.paul)
+    assert "Marie aimerait emprunter votre Clio" in str(prompt["text"])
+    accept, _decline = _buttons(prompt)
+    assert s.rows("SELECT status FROM bookings") == [("pending",)]
+
+    await s.fake.press_button(s.paul, prompt, accept)
+    told = await s.fake.next_message(chat=s.marie)
+    assert "Paul est d'accord" in str(told["text"])
+    assert s.rows("SELECT status FROM bookings") == [("accepted",)]
+    await s.fake.wait_for_call("editMessageText")
+    closed = s.fake.message(s.paul, int(str(prompt["message_id"])))
+    assert closed is not None
+    assert "Vous avez accepté" in closed["text"]
+    assert "reply_markup" not in closed
+    assert_said_nothing_more(s.fake)
+
+
+async def test_overlap_is_refused_with_free_slots_and_nothing_stored(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    await s.fake.next_message(chat=s.marie)
+
+    refusal = await _request(s, s.luc, "clio demain 11h-13h")
+    text = str(refusal["text"])
+    assert "déjà prêtée" in text
+    assert "10:00–12:00" in text
+    assert "/reserver clio" in text  # a slot that works
+    assert s.rows("SELECT count(*) FROM bookings") == [(1,)]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_decline_with_a_reason(s: Scene) -> None:
+    await _request(s, s.luc, "clio demain 15h-17h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, Callback(Kind.DECLINE, 1).data())
+    await s.fake.wait_for_call("editMessageText")
+    reasons = s.fake.message(s.paul, int(str(prompt["message_id"])))
+    assert reasons is not None
+    busy = Callback(Kind.DECLINE, 1, "busy").data()
+    assert busy in _buttons(reasons)
+    await s.fake.press_button(s.paul, reasons, busy)
+    told = await s.fake.next_message(chat=s.luc)
+    assert "ne peut pas prêter la Clio" in str(told["text"])
+    assert "La voiture n'est pas libre" in str(told["text"])
+    assert s.rows("SELECT status, decline_reason FROM bookings") == [
+        ("declined", "La voiture n'est pas libre")
+    ]
+
+
+async def test_unknown_car_lists_the_names_and_bad_date_explains(s: Scene) -> None:
+    refusal = await _request(s, s.marie, "twingo demain")
+    assert "twingo" in str(refusal["text"])
+    assert "Clio" in str(refusal["text"])
+    unclear = await _request(s, s.marie, "clio samdi aprem")
+    assert "samdi aprem" in str(unclear["text"])
+    assert "Essayez" in str(unclear["text"])
+    own = await _request(s, s.paul, "clio demain")
+    assert "est à vous" in str(own["text"])
+    assert s.rows("SELECT count(*) FROM bookings") == [(0,)]
+
+
+async def test_forged_and_stale_buttons_change_nothing(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    accept = _buttons(prompt)[0]
+    # Luc forges Paul's Accept from his own chat: not his car.
+    luc_message = await s.fake.send_private(s.luc, "/aide")
+    await s.fake.next_message(chat=s.luc)
+    for data in (accept, "v1:acc:999", "v1:acc:x", "garbage", Callback(Kind.CANCEL, 1).data()):
+        await s.fake.forge_callback(s.luc, luc_message, data)
+        answer = await s.fake.wait_for_call("answerCallbackQuery")
+        assert answer.params.get("show_alert") is True
+    assert s.rows("SELECT status FROM bookings") == [("pending",)]
+
+    await s.fake.press_button(s.paul, prompt, accept)
+    await s.fake.next_message(chat=s.marie)
+    # A second press on the same (now closed) decision: already handled, nothing sent.
+    await s.fake.forge_callback(s.paul, prompt, accept)
+    answer = await s.fake.wait_for_call("answerCallbackQuery", lambda c: "text" in c.params)
+    assert "déjà" in answer.params["text"]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_fifty_accepts_at_once_through_the_handlers_make_one_booking(s: Scene) -> None:
+    services = services_of(s.app)
+    ids = []
+    for n in range(50):
+        borrower = s.fake.add_user(f"Voisin{n}")
+        await join(s.app, borrower, s.village)
+        now = services.clock()
+        interval = parse_interval(
+            f"demain {8 + n % 4}h-{12 + n % 4}h", now.astimezone(ZoneInfo("Europe/Paris"))
+        )
+        result = await services.booking.request(s.village.id, borrower.id, "clio", interval)
+        ids.append(result.booking.id)  # type: ignore[union-attr]
+    updates = [
+        Update.de_json(
+            {
+                "update_id": 10_000 + i,
+                "callback_query": {
+                    "id": f"q{i}",
+                    "from": s.paul.to_dict(),
+                    "chat_instance": "p",
+                    "message": {
+                        "message_id": 1,
+                        "date": 0,
+                        "chat": {"id": s.paul.id, "type": "private"},
+                    },
+                    "data": Callback(Kind.ACCEPT, booking_id).data(),
+                },
+            },
+            s.app.bot,
+        )
+        for i, booking_id in enumerate(ids)
+    ]
+    await asyncio.gather(*(s.app.process_update(u) for u in updates))
+    assert s.rows("SELECT count(*) FROM bookings WHERE status = 'accepted'") == [(1,)]
+    assert s.rows("SELECT count(*) FROM bookings WHERE status = 'declined'") == [(49,)]
+
+
+async def test_cancel_from_my_bookings_tells_the_owner(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    await s.fake.next_message(chat=s.marie)
+
+    await s.fake.send_private(s.marie, "/resas")
+    listing = await s.fake.next_message(chat=s.marie)
+    assert "1. La Clio de Paul" in str(listing["text"])
+    await s.fake.press_button(s.marie, listing, Callback(Kind.CANCEL, 1).data())
+    notice = await s.fake.next_message(chat=s.paul)
+    assert "Marie a annulé" in str(notice["text"])
+    assert s.rows("SELECT status, late_cancellation FROM bookings") == [("cancelled", 0)]
+
+
+async def test_expiry_tells_the_borrower_once_and_survives_a_restart(
+    s: Scene, tmp_path: Path
+) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    assert s.app.job_queue is not None
+    [job] = s.app.job_queue.get_jobs_by_name("expire-request-1")
+
+    # The bot restarts: the job is rebuilt from the database.
+    async with running_bot(
+        s.fake, tmp_path / "restarted", clock=s.clock, db_path=s.db_path
+    ) as again:
+        assert again.job_queue is not None
+        [rebuilt] = again.job_queue.get_jobs_by_name("expire-request-1")
+        s.clock.advance(timedelta(hours=13))
+        await rebuilt.run(again)
+        await rebuilt.run(again)  # twice: nothing more happens
+    told = await s.fake.next_message(chat=s.marie)
+    assert "la demande est tombée" in str(told["text"])
+    assert s.rows("SELECT status FROM bookings") == [("expired",)]
+    await job.run(s.app)  # the first bot's job also fires later: already expired, silence
+    assert_said_nothing_more(s.fake)
+
+
+async def test_windows_mode_and_free_cars(s: Scene) -> None:
+    services = services_of(s.app)
+    clio = await services.booking.find_car(s.village.id, "clio")
+    assert clio is not None
+    await services.booking.update_car(
+        clio.id,
+        s.paul.id,
+        CarDraft(name="Clio", seats=5, energy=Energy.PETROL, booking_mode=BookingMode.WINDOWS),
+    )
+    await s.fake.send_text(s.paul, s.village, "/dispo clio demain 9h-18h")
+    posted = await s.fake.next_message(chat=s.village)
+    assert "La Clio est disponible" in str(posted["text"])
+    assert "09:00–18:00" in str(posted["text"])
+
+    outside = await _request(s, s.marie, "clio demain 19h-20h")
+    assert "que pendant ses disponibilités" in str(outside["text"])
+    await s.fake.send_text(s.marie, s.village, "/libre demain 10h-12h")
+    free = await s.fake.next_message(chat=s.village)
+    assert "Clio de Paul" in str(free["text"])
+    await s.fake.send_text(s.marie, s.village, "/libre demain 19h-20h")
+    none = await s.fake.next_message(chat=s.village)
+    assert "Aucune voiture" in str(none["text"])
+
+    denied = await s.fake.send_text(s.luc, s.village, "/dispo clio demain 9h-18h")
+    refusal = await s.fake.next_message(chat=s.village)
+    assert refusal["reply_to_message"]["message_id"] == denied["message_id"]
+    assert "Seuls les propriétaires" in str(refusal["text"])
+    assert s.rows("SELECT count(*) FROM availability") == [(1,)]
