@@ -11,7 +11,7 @@ from bot.callbacks import Callback, Kind, parse_callback
 from bot.dates import DateParseError, Interval, parse_availability, parse_interval
 from handlers.context import CovoisinContext
 from handlers.places import Place, place_of_car_command
-from handlers.render import first_name, weekly, when_long, when_short
+from handlers.render import car_title, first_name, weekly, when_long, when_short
 from handlers.speech import Speaker, personal_speaker, speaker_for
 from storage.models import Car, Window, WindowKind
 
@@ -37,7 +37,7 @@ async def _post_window(update: Update, context: CovoisinContext, kind: WindowKin
         await message.reply_text(say("availability.usage"))
         return
     if user.id not in await context.services.booking.managers(car.id):
-        await message.reply_text(say("availability.not_manager", car=car.name))
+        await message.reply_text(say("availability.not_manager", car=car_title(car.name)))
         return
     if not place.mention.when:
         await _list_windows(context, message.chat_id, say, car)
@@ -56,7 +56,7 @@ async def _post_window(update: Update, context: CovoisinContext, kind: WindowKin
         when_long(say, when.start, when.end) if isinstance(when, Interval) else weekly(say, when)
     )
     key = "availability.added.open" if kind is WindowKind.OPEN else "availability.added.blocked"
-    await message.reply_text(say(key, car=car.name, when=shown))
+    await message.reply_text(say(key, car=car_title(car.name), when=shown))
 
 
 async def _named_car(context: CovoisinContext, place: Place) -> Car | None:
@@ -76,10 +76,10 @@ async def _list_windows(context: CovoisinContext, chat_id: int, say: Speaker, ca
     windows = await context.services.booking.windows(car.id)
     if not windows:
         await context.bot.send_message(
-            chat_id, say("availability.list.none", car=car.name, car_key=car.name_key)
+            chat_id, say("availability.list.none", car=car_title(car.name), car_key=car.name_key)
         )
         return
-    lines = [say("availability.list.title", car=car.name)]
+    lines = [say("availability.list.title", car=car_title(car.name))]
     buttons = []
     for number, window in enumerate(windows, start=1):
         key = (
@@ -160,7 +160,7 @@ async def free_cars(update: Update, context: CovoisinContext) -> None:
         lines.append(
             say(
                 "free.line",
-                car=car.name,
+                car=car_title(car.name),
                 owner=await first_name(context, car.owner_id),
                 car_key=car.name_key,
                 when_text=text,

@@ -31,7 +31,15 @@ from bot.dates import DateParseError, Interval, parse_interval
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.delivery import tell_privately
 from handlers.places import Place, place_of_car_command
-from handlers.render import duration, first_name, intervals_short, moment, when_long, when_short
+from handlers.render import (
+    car_title,
+    duration,
+    first_name,
+    intervals_short,
+    moment,
+    when_long,
+    when_short,
+)
 from handlers.speech import Speaker, member_speaker, mention, personal_speaker
 from storage.models import Booking, BookingStatus, Car
 
@@ -74,7 +82,7 @@ async def request_booking(update: Update, context: CovoisinContext) -> None:
         say(
             "booking.requested.group" if place.in_group else "booking.requested.private",
             borrower=user.first_name,
-            car=result.car.name,
+            car=car_title(result.car.name),
             owner=await first_name(context, result.car.owner_id),
             when=when_long(say, result.booking.start, result.booking.end),
         )
@@ -91,7 +99,7 @@ async def _announce_request(
         text = say(
             "booking.prompt",
             borrower=mention(booking.borrower_id, borrower_name),
-            car=requested.car.name,
+            car=car_title(requested.car.name),
             when=when_long(say, booking.start, booking.end),
             expires=moment(say, booking.expires_at),
         )
@@ -141,7 +149,7 @@ async def _refusal_text(
     car = refusal.car
     assert car is not None
     values: dict[str, object] = {
-        "car": car.name,
+        "car": car_title(car.name),
         "car_key": car.name_key,
         "owner": await first_name(context, car.owner_id),
         "when": when_long(say, wanted.start, wanted.end),
@@ -203,7 +211,7 @@ async def _refused(query: CallbackQuery, context: CovoisinContext, refused: Acti
         say = await personal_speaker(context, query.from_user, booking.chat_id)
         text = say(
             "booking.decided.conflict",
-            car=car.name if car else "",
+            car=car_title(car.name) if car else "",
             taken=when_short(say, refused.holder.start, refused.holder.end),
             borrower=await first_name(context, booking.borrower_id),
             when=when_short(say, booking.start, booking.end),
@@ -244,7 +252,7 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
         say(
             "booking.decided.accepted",
             borrower=borrower_name,
-            car=car.name,
+            car=car_title(car.name),
             when=when_short(say, booking.start, booking.end),
         ),
     )
@@ -310,7 +318,7 @@ async def _decline(
         say(
             "booking.decided.declined",
             borrower=await first_name(context, result.booking.borrower_id),
-            car=result.car.name,
+            car=car_title(result.car.name),
             when=when_short(say, result.booking.start, result.booking.end),
         ),
     )
@@ -325,7 +333,7 @@ async def _tell_borrower(
     text = say(
         key,
         owner=await first_name(context, car.owner_id),
-        car=car.name,
+        car=car_title(car.name),
         when=when_long(say, booking.start, booking.end),
         **values,
     )
@@ -384,7 +392,7 @@ async def _upcoming_lines(
                 say(
                     "bookings.line.borrower",
                     number=len(lines) + 1,
-                    car=view.car.name,
+                    car=car_title(view.car.name),
                     owner=await first_name(context, view.car.owner_id),
                     when=when_short(say, view.booking.start, view.booking.end),
                     status=say(f"bookings.status.{view.booking.status}"),
@@ -398,7 +406,7 @@ async def _upcoming_lines(
                 say(
                     "bookings.line.manager",
                     number=len(lines) + 1,
-                    car=view.car.name,
+                    car=car_title(view.car.name),
                     borrower=await first_name(context, view.booking.borrower_id),
                     when=when_short(say, view.booking.start, view.booking.end),
                     status=say(f"bookings.status.{view.booking.status}"),
@@ -517,13 +525,13 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
                 key,
                 borrower=canceller,
                 manager=canceller,
-                car=car.name,
+                car=car_title(car.name),
                 when=when_long(other_say, booking.start, booking.end),
             ),
             group_chat_id=booking.chat_id,
         )
     key = "cancel.done_late" if result.late else "cancel.done"
-    return say(key, car=car.name, when=when_short(say, booking.start, booking.end))
+    return say(key, car=car_title(car.name), when=when_short(say, booking.start, booking.end))
 
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:

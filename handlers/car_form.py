@@ -57,7 +57,7 @@ from bot.i18n import Html
 from handlers.context import CovoisinContext
 from handlers.delivery import deliver_pending
 from handlers.guards import is_group_member
-from handlers.render import first_name
+from handlers.render import car_title, first_name
 from handlers.speech import Speaker, group_speaker, personal_speaker
 
 log = logging.getLogger(__name__)
@@ -236,11 +236,6 @@ async def rebutton(
 
 
 # What a car looks like
-
-
-def car_title(name: str) -> str:
-    """The name as a word in a sentence: « la Clio », « la 208-bleue »."""
-    return name[:1].upper() + name[1:]
 
 
 def _in_sentence(text: str) -> str:

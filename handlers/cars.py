@@ -20,7 +20,6 @@ from handlers import car_form
 from handlers.car_form import (
     Step,
     button_of,
-    car_title,
     card,
     card_keyboard,
     energy_label,
@@ -29,7 +28,7 @@ from handlers.car_form import (
 from handlers.context import CovoisinContext
 from handlers.delivery import tell_privately
 from handlers.guards import is_group_member
-from handlers.render import first_name
+from handlers.render import car_title, first_name
 from handlers.speech import (
     Speaker,
     group_speaker,

@@ -12,7 +12,7 @@ from bot.dates import Interval, WeeklyRule
 from bot.timefmt import format_interval_long, format_interval_short, format_moment
 from handlers.context import CovoisinContext
 from handlers.speech import Speaker
-from storage.models import Car, Window
+from storage.models import Window
 
 
 def when_long(say: Speaker, start: datetime, end: datetime) -> str:
@@ -63,6 +63,6 @@ async def first_name(context: CovoisinContext, user_id: int) -> str:
     return user.first_name if user else "?"
 
 
-def car_label(car: Car) -> str:
-    """How a car is named in sentences: the name its owner typed, capitalised as typed."""
-    return car.name
+def car_title(name: str) -> str:
+    """The name as a word in a sentence: « la Clio », « la 208-bleue »."""
+    return name[:1].upper() + name[1:]
