@@ -91,7 +91,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     features: list[BaseHandler[Any, Any, Any]] = [
         *membership.handlers(),
         *cars.handlers(),
-        *booking.handlers(),
+        *booking.handlers(app.bot.username),
         *availability.handlers(),
         *start.handlers(),
         *help.handlers(app.bot.username),

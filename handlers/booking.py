@@ -13,6 +13,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     JobQueue,
+    MessageHandler,
     filters,
 )
 
@@ -28,8 +29,11 @@ from bot.booking import (
 )
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.dates import DateParseError, Interval, parse_interval
+from bot.deeplinks import Action, DeepLink, start_url
+from bot.i18n import Html
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.delivery import tell_privately
+from handlers.help import show_help
 from handlers.places import Place, place_of_car_command
 from handlers.render import (
     car_title,
@@ -57,14 +61,36 @@ async def request_booking(update: Update, context: CovoisinContext) -> None:
     found = await place_of_car_command(update, context)
     if found is None:
         return
-    message, user, place = found
-    say = place.say
+    message, _, place = found
     if not context.args:
-        await message.reply_text(say("booking.usage"))
+        await message.reply_text(place.say("booking.usage"))
         return
     if place.mention.car_key is None:
         await message.reply_text(await _unknown_car_text(context, place))
         return
+    await _request(update, context, place)
+
+
+async def request_by_mention(update: Update, context: CovoisinContext) -> None:
+    """`@CovoisinBot je voudrais la clio samedi matin` in the group is a request when it
+    names one of the group's cars; anything else gets the help."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = message.text.replace(f"@{context.bot.username}", " ")
+    found = await place_of_car_command(update, context, text)
+    if found is None:
+        return
+    if found[2].mention.car_key is None:
+        await show_help(update, context)
+        return
+    await _request(update, context, found[2])
+
+
+async def _request(update: Update, context: CovoisinContext, place: Place) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None and place.mention.car_key is not None
+    say = place.say
     now = context.services.clock().astimezone(say.zone)
     try:
         interval = parse_interval(place.mention.when, now)
@@ -77,23 +103,40 @@ async def request_booking(update: Update, context: CovoisinContext) -> None:
     if isinstance(result, Refusal):
         await message.reply_text(await _refusal_text(context, say, result, place, interval))
         return
-    await _announce_request(context, place, result, user.first_name)
-    await message.reply_text(
-        say(
-            "booking.requested.group" if place.in_group else "booking.requested.private",
-            borrower=user.first_name,
-            car=car_title(result.car.name),
-            owner=await first_name(context, result.car.owner_id),
-            when=when_long(say, result.booking.start, result.booking.end),
-        )
+    unreached = await _announce_request(context, place, result, user.first_name)
+    text = say(
+        "booking.requested.group" if place.in_group else "booking.requested.private",
+        borrower=user.first_name,
+        car=car_title(result.car.name),
+        owner=await first_name(context, result.car.owner_id),
+        when=when_long(say, result.booking.start, result.booking.end),
     )
+    markup = None
+    if unreached and place.in_group:
+        # The group hears of this request once: the owners whose private chat is closed
+        # are named in the same message, with the button that opens it.
+        names = [mention(uid, await first_name(context, uid)) for uid in unreached]
+        text += "\n" + say("booking.requested.open_private", managers=Html(", ".join(names)))
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say("delivery.open_private_chat"),
+                        url=start_url(context.bot.username, DeepLink(Action.INBOX)),
+                    )
+                ]
+            ]
+        )
+    await message.reply_text(text, reply_markup=markup)
 
 
 async def _announce_request(
     context: CovoisinContext, place: Place, requested: Requested, borrower_name: str
-) -> None:
-    """Each manager gets the private prompt; the expiry is scheduled."""
+) -> list[int]:
+    """Each manager gets the private prompt; the expiry is scheduled. Returns the managers
+    whose private chat is closed (their prompt waits for them)."""
     booking = requested.booking
+    unreached = []
     for manager_id in requested.managers:
         say = await member_speaker(context, manager_id, place.chat_id)
         text = say(
@@ -103,14 +146,18 @@ async def _announce_request(
             when=when_long(say, booking.start, booking.end),
             expires=moment(say, booking.expires_at),
         )
-        await tell_privately(
+        reached = await tell_privately(
             context,
             manager_id,
             text,
             reply_markup=_decision_buttons(say, booking.id),
             group_chat_id=place.chat_id,
+            nudge_in_group=not place.in_group,
         )
+        if not reached:
+            unreached.append(manager_id)
     schedule_expiry(context.job_queue, booking.id, booking.expires_at)
+    return unreached
 
 
 def _decision_buttons(say: Speaker, booking_id: int) -> InlineKeyboardMarkup:
@@ -534,9 +581,13 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
     return say(key, car=car_title(car.name), when=when_short(say, booking.start, booking.end))
 
 
-def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         CommandHandler(["book", "reserver"], request_booking, MESSAGE),
+        MessageHandler(
+            MESSAGE & filters.ChatType.GROUPS & ~filters.COMMAND & filters.Mention(bot_username),
+            request_by_mention,
+        ),
         CommandHandler(["bookings", "resas"], my_bookings, MESSAGE),
         CommandHandler(["cancel", "annuler"], cancel_command, MESSAGE),
         CallbackQueryHandler(on_decision, pattern=r"^v1:(acc|dec):"),

@@ -25,13 +25,17 @@ class Place:
 
 
 async def place_of_car_command(
-    update: Update, context: CovoisinContext
+    update: Update, context: CovoisinContext, text: str | None = None
 ) -> tuple[Message, TgUser, Place] | None:
-    """The message, its sender and the place; None after answering when there is none."""
+    """The message, its sender and the place; None after answering when there is none.
+
+    `text` is what names the car and the time: the command's arguments unless given.
+    """
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or user is None or chat is None:
         return None
-    text = " ".join(context.args or [])
+    if text is None:
+        text = " ".join(context.args or [])
     booking = context.services.booking
     if is_group(chat):
         keys = {car.name_key for car in await booking.cars(chat.id)}

@@ -45,14 +45,16 @@ async def test_paul_lends_his_clio_to_the_village(fake: FakeTelegram, bot: BotPr
     # Paul lists his car in the private chat.
     first = await _say(fake, paul, "/ajouter")
     assert "Saint-Martin" in first["text"]
-    seats = (await _say(fake, paul, "clio"), await _say(fake, paul, "Clio grise"))[1]
-    energy = await _press(fake, paul, seats, "5")
-    parked = await _press(fake, paul, energy, "essence")
-    rules = await _say(fake, paul, "devant la mairie")
-    photo = await _press(fake, paul, rules, "Passer")
-    contribution = await _press(fake, paul, photo, "Passer")
-    keys = await _press(fake, paul, contribution, "Passer")
-    mode = await _say(fake, paul, "dans la boîte aux lettres")
+    # Each answer brings the next question.
+    await _say(fake, paul, "clio")
+    question = await _say(fake, paul, "Clio grise")  # how many seats?
+    question = await _press(fake, paul, question, "5")  # which energy?
+    await _press(fake, paul, question, "essence")  # where is it parked?
+    question = await _say(fake, paul, "devant la mairie")  # rules?
+    question = await _press(fake, paul, question, "Passer")  # a photo?
+    question = await _press(fake, paul, question, "Passer")  # a contribution?
+    await _press(fake, paul, question, "Passer")  # key instructions?
+    mode = await _say(fake, paul, "dans la boîte aux lettres")  # booking mode?
     await fake.press_button(paul, mode, text="Sur demande, à tout moment")
     announcement = await fake.next_message(chat=village)
     assert "Nouvelle voiture : la Clio de Paul" in announcement["text"]

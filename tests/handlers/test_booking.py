@@ -257,3 +257,41 @@ async def test_windows_mode_and_free_cars(s: Scene) -> None:
     assert refusal["reply_to_message"]["message_id"] == denied["message_id"]
     assert "Seuls les propriétaires" in str(refusal["text"])
     assert s.rows("SELECT count(*) FROM availability") == [(1,)]
+
+
+async def test_an_owner_with_a_closed_private_chat_is_named_in_the_one_group_message(
+    s: Scene,
+) -> None:
+    await s.fake.block_bot(s.paul)
+    ack = await _request(s, s.marie, "clio demain 10h-12h")
+    assert "Marie demande la Clio de Paul" in str(ack["text"])
+    assert "appuyez sur le bouton" in str(ack["text"])
+    assert_said_nothing_more(s.fake)  # no second message in the group
+
+    await s.fake.unblock_bot(s.paul)
+    await s.fake.send_private(s.paul, "/start inbox")
+    await s.fake.next_message(chat=s.paul)
+    prompt = await s.fake.next_message(chat=s.paul)
+    assert "Marie aimerait emprunter votre Clio" in str(prompt["text"])
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    assert "Paul est d'accord" in str((await s.fake.next_message(chat=s.marie))["text"])
+
+
+async def test_a_mention_naming_a_car_and_a_date_is_a_request(s: Scene) -> None:
+    # Privacy mode hides plain messages from a bot that is not an admin.
+    await s.fake.promote(s.village, s.fake.bot_user)
+    bot_name = s.fake.bot_user.username
+    await s.fake.send_text(s.marie, s.village, f"@{bot_name} je voudrais la clio demain matin")
+    ack = await s.fake.next_message(chat=s.village)
+    assert "Marie demande la Clio de Paul" in str(ack["text"])
+    assert "08:00–12:00" in str(ack["text"])
+    await s.fake.next_message(chat=s.paul)
+
+    await s.fake.send_text(s.luc, s.village, f"@{bot_name} bonjour !")
+    hint = await s.fake.next_message(chat=s.village)
+    assert "/reserver clio samedi" in str(hint["text"])
+    await s.fake.send_text(s.luc, s.village, "la clio demain matin, sans me nommer")
+    sync = await s.fake.send_text(s.luc, s.village, "/aide")
+    reply = await s.fake.next_message(chat=s.village)
+    assert reply["reply_to_message"]["message_id"] == sync["message_id"]
+    assert s.rows("SELECT count(*) FROM bookings") == [(1,)]
