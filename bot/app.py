@@ -20,6 +20,7 @@ from bot.i18n import Translator
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.transport import PatientRateLimiter
+from bot.trips.service import TripService
 from handlers import availability, booking, cars, errors, help, membership, start
 from handlers.context import CONTEXT_TYPES, CovoisinApp
 from handlers.menus import publish_menus
@@ -49,6 +50,7 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 repos=repos,
                 translator=translator,
                 booking=BookingService(repos, clock),
+                trips=TripService(repos, clock),
                 clock=clock,
             )
         )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot.booking.service import BookingService
 from bot.i18n import Translator
 from bot.settings import Settings
+from bot.trips.service import TripService
 from storage import Repositories
 
 
@@ -22,5 +23,6 @@ class Services:
     repos: Repositories
     translator: Translator
     booking: BookingService
+    trips: TripService
     # Injected so tests can move time; production uses the wall clock.
     clock: Callable[[], datetime] = utc_now

@@ -11,6 +11,7 @@ from storage.db import Database
 from storage.groups import GroupRepository
 from storage.pending import PendingMessageRepository
 from storage.settings import GroupSettingsRepository
+from storage.trips import TripRepository
 from storage.users import UserRepository
 
 
@@ -24,6 +25,7 @@ class Repositories:
     availability: AvailabilityRepository
     bookings: BookingRepository
     settings: GroupSettingsRepository
+    trips: TripRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -36,6 +38,7 @@ class Repositories:
             availability=AvailabilityRepository(db),
             bookings=BookingRepository(db),
             settings=GroupSettingsRepository(db),
+            trips=TripRepository(db),
         )
 
 

@@ -21,7 +21,7 @@ from storage.timeutil import from_db, from_db_optional, to_db
 _OPEN = "status IN ('pending', 'accepted', 'active')"
 
 
-def _booking(row: aiosqlite.Row) -> Booking:
+def booking_from_row(row: aiosqlite.Row) -> Booking:
     return Booking(
         id=row["id"],
         car_id=row["car_id"],
@@ -48,7 +48,7 @@ class BookingRepository:
 
     async def get(self, booking_id: int) -> Booking | None:
         row = await self._db.fetchone("SELECT * FROM bookings WHERE id = ?", (booking_id,))
-        return None if row is None else _booking(row)
+        return None if row is None else booking_from_row(row)
 
     async def busy_overlapping(self, car_id: int, start: datetime, end: datetime) -> list[Booking]:
         """Accepted and active bookings of the car overlapping [start, end), by start.
@@ -71,7 +71,7 @@ class BookingRepository:
             """,
             (car_id, to_db(start), to_db(end)),
         )
-        return [_booking(row) for row in rows]
+        return [booking_from_row(row) for row in rows]
 
     async def pending_overlapping(
         self, car_id: int, start: datetime, end: datetime
@@ -85,14 +85,14 @@ class BookingRepository:
             """,
             (car_id, to_db(start), to_db(end)),
         )
-        return [_booking(row) for row in rows]
+        return [booking_from_row(row) for row in rows]
 
     async def pending(self) -> list[Booking]:
         """Every pending request, soonest expiry first."""
         rows = await self._db.fetchall(
             "SELECT * FROM bookings WHERE status = 'pending' ORDER BY expires_at, id"
         )
-        return [_booking(row) for row in rows]
+        return [booking_from_row(row) for row in rows]
 
     async def open_of_car(self, car_id: int, now: datetime) -> list[Booking]:
         """Pending, accepted and active bookings of the car not over at `now`, by start."""
@@ -103,7 +103,7 @@ class BookingRepository:
             """,
             (car_id, to_db(now)),
         )
-        return [_booking(row) for row in rows]
+        return [booking_from_row(row) for row in rows]
 
     async def open_of_borrower(self, borrower_id: int, now: datetime) -> list[Booking]:
         """The member's pending, accepted and active bookings not over at `now`, by start."""
@@ -114,7 +114,7 @@ class BookingRepository:
             """,
             (borrower_id, to_db(now)),
         )
-        return [_booking(row) for row in rows]
+        return [booking_from_row(row) for row in rows]
 
     async def open_of_manager(self, manager_id: int, now: datetime) -> list[Booking]:
         """Open bookings, not over at `now`, of the listed cars this member manages."""
@@ -128,7 +128,7 @@ class BookingRepository:
             """,
             (to_db(now), manager_id),
         )
-        return [_booking(row) for row in rows]
+        return [booking_from_row(row) for row in rows]
 
     async def insert_pending(
         self,

@@ -193,6 +193,11 @@ class GroupSettings:
     request_expiry_minutes: int = 720
     max_duration_minutes: int = 3 * 24 * 60
     horizon_days: int = 60
+    # Reminders (storage/migrations/0003_trips.sql), in seconds.
+    pickup_reminder_seconds: int = 3600
+    end_reminder_seconds: int = 1800
+    overdue_alert_seconds: int = 1800
+    pending_reminder_seconds: int = 7200
 
     @property
     def request_expiry(self) -> timedelta:
@@ -205,3 +210,70 @@ class GroupSettings:
     @property
     def horizon(self) -> timedelta:
         return timedelta(days=self.horizon_days)
+
+
+# The trip itself (storage/migrations/0003_trips.sql).
+
+
+class ReadingMoment(StrEnum):
+    PICKUP = "pickup"
+    RETURN = "return"
+
+
+class ReminderKind(StrEnum):
+    """The reminders a booking may get, each at most once."""
+
+    PENDING = "pending"
+    PICKUP = "pickup"
+    NO_SHOW = "no_show"
+    END = "end"
+    OVERDUE = "overdue"
+
+
+class CheckOutcome(StrEnum):
+    ALL_GOOD = "all_good"
+    PROBLEM = "problem"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The dashboard at pickup or return; fuel (or charge) in quarters, 0 to 4."""
+
+    booking_id: int
+    moment: ReadingMoment
+    odometer_km: int
+    fuel_quarters: int
+    photo_file_id: str | None
+    confirmed_lower: bool
+    recorded_by: int
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: int
+    booking_id: int
+    opened_by: int
+    text: str
+    photo_file_id: str | None
+    opened_at: datetime
+    resolved_by: int | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionRecord:
+    """What the borrower was asked to give the owner for one trip, and where it stands."""
+
+    booking_id: int
+    borrower_id: int
+    owner_id: int
+    distance_km: int
+    days: int
+    per_km_cents: int | None
+    per_day_cents: int | None
+    amount_cents: int
+    created_at: datetime
+    paid_at: datetime | None
+    confirmed_by: int | None
+    confirmed_at: datetime | None

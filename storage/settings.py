@@ -16,8 +16,7 @@ class GroupSettingsRepository:
         """The group's settings; the defaults until an admin changes one."""
         row = await self._db.fetchone(
             """
-            SELECT request_expiry_minutes, max_duration_minutes, horizon_days
-            FROM group_settings WHERE chat_id = ?
+            SELECT * FROM group_settings WHERE chat_id = ?
             """,
             (chat_id,),
         )
@@ -27,23 +26,37 @@ class GroupSettingsRepository:
             request_expiry_minutes=row["request_expiry_minutes"],
             max_duration_minutes=row["max_duration_minutes"],
             horizon_days=row["horizon_days"],
+            pickup_reminder_seconds=row["pickup_reminder_seconds"],
+            end_reminder_seconds=row["end_reminder_seconds"],
+            overdue_alert_seconds=row["overdue_alert_seconds"],
+            pending_reminder_seconds=row["pending_reminder_seconds"],
         )
 
     async def save(self, conn: aiosqlite.Connection, chat_id: int, settings: GroupSettings) -> None:
         await conn.execute(
             """
             INSERT INTO group_settings
-                (chat_id, request_expiry_minutes, max_duration_minutes, horizon_days)
-            VALUES (?, ?, ?, ?)
+                (chat_id, request_expiry_minutes, max_duration_minutes, horizon_days,
+                 pickup_reminder_seconds, end_reminder_seconds, overdue_alert_seconds,
+                 pending_reminder_seconds)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (chat_id) DO UPDATE SET
                 request_expiry_minutes = excluded.request_expiry_minutes,
                 max_duration_minutes = excluded.max_duration_minutes,
-                horizon_days = excluded.horizon_days
+                horizon_days = excluded.horizon_days,
+                pickup_reminder_seconds = excluded.pickup_reminder_seconds,
+                end_reminder_seconds = excluded.end_reminder_seconds,
+                overdue_alert_seconds = excluded.overdue_alert_seconds,
+                pending_reminder_seconds = excluded.pending_reminder_seconds
             """,
             (
                 chat_id,
                 settings.request_expiry_minutes,
                 settings.max_duration_minutes,
                 settings.horizon_days,
+                settings.pickup_reminder_seconds,
+                settings.end_reminder_seconds,
+                settings.overdue_alert_seconds,
+                settings.pending_reminder_seconds,
             ),
         )
