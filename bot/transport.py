@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
@@ -15,11 +16,24 @@ log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
 
 
+def _posts_to_a_chat(endpoint: str) -> bool:
+    """Telegram's flood limits count messages: sending and editing them."""
+    return endpoint.startswith(("send", "edit", "copy", "forward"))
+
+
+def _seconds(delay: float | timedelta) -> float:
+    # PTB gives an int today and a timedelta once its PTB_TIMEDELTA switch becomes the default.
+    return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+
+
 class PatientRateLimiter(AIORateLimiter):
     """AIORateLimiter (30 messages/s overall, 20/min per group, 429 retried after the
     time Telegram asks), which also retries a request Telegram answered with a 5xx or
     that never connected: such a request was not carried out, so retrying cannot
     send a message twice. A time-out is not retried, as Telegram may have acted.
+
+    Only messages are throttled: AIORateLimiter would count a `getChatMember` about a
+    group against that group's 20 messages a minute, and make a member wait for nothing.
     """
 
     def __init__(self, max_retries: int = 4, backoff_seconds: float = 0.5) -> None:
@@ -38,11 +52,18 @@ class PatientRateLimiter(AIORateLimiter):
     ) -> bool | JSONDict | list[JSONDict]:
         for attempt in range(self._network_retries + 1):
             try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
+                if _posts_to_a_chat(endpoint):
+                    return await super().process_request(
+                        callback, args, kwargs, endpoint, data, rate_limit_args
+                    )
+                return await callback(*args, **kwargs)
             except (BadRequest, TimedOut):
                 raise
+            except RetryAfter as exc:
+                # Messages were already retried by AIORateLimiter; other calls wait here.
+                if _posts_to_a_chat(endpoint) or attempt == self._network_retries:
+                    raise
+                await asyncio.sleep(_seconds(exc.retry_after))
             except NetworkError as exc:
                 if attempt == self._network_retries or endpoint == "getUpdates":
                     raise

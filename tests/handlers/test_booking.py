@@ -295,3 +295,39 @@ async def test_a_mention_naming_a_car_and_a_date_is_a_request(s: Scene) -> None:
     reply = await s.fake.next_message(chat=s.village)
     assert reply["reply_to_message"]["message_id"] == sync["message_id"]
     assert s.rows("SELECT count(*) FROM bookings") == [(1,)]
+
+
+async def test_fifty_identical_requests_at_once_make_one_prompt_each(s: Scene) -> None:
+    # From the private chat: fifty answers in the group would (rightly) wait for Telegram's
+    # limit of 20 messages a minute in a group.
+    updates = [
+        Update.de_json(
+            {
+                "update_id": 20_000 + i,
+                "message": {
+                    "message_id": 5_000 + i,
+                    "date": 0,
+                    "chat": {"id": s.marie.id, "type": "private", "first_name": "Marie"},
+                    "from": s.marie.to_dict(),
+                    "text": "/reserver clio demain 10h-12h",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 9}],
+                },
+            },
+            s.app.bot,
+        )
+        for i in range(50)
+    ]
+    await asyncio.gather(*(s.app.process_update(u) for u in updates))
+    assert s.rows("SELECT count(*), count(DISTINCT id) FROM bookings WHERE status = 'pending'") == [
+        (50, 50)
+    ]
+    prompts = [
+        c
+        for c in s.fake.calls
+        if c.method == "sendMessage" and c.ok and c.params["chat_id"] == s.paul.id
+    ]
+    assert len(prompts) == 50
+    assert (
+        len({p.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] for p in prompts})
+        == 50
+    )
