@@ -11,28 +11,24 @@ from handlers.speech import personal_speaker, speaker_for
 MESSAGE = filters.UpdateType.MESSAGE
 
 
-async def show_help(update: Update, context: CovoisinContext) -> None:
+async def _reply(update: Update, context: CovoisinContext, key: str) -> None:
     message = update.effective_message
     if message is None:
         return
     say = await speaker_for(update, context)
-    await message.reply_text(say("help.text"))
+    await message.reply_text(say(key))
+
+
+async def show_help(update: Update, context: CovoisinContext) -> None:
+    await _reply(update, context, "help.text")
 
 
 async def unknown_command(update: Update, context: CovoisinContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    say = await speaker_for(update, context)
-    await message.reply_text(say("help.unknown_command"))
+    await _reply(update, context, "help.unknown_command")
 
 
 async def plain_text_in_private(update: Update, context: CovoisinContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    say = await speaker_for(update, context)
-    await message.reply_text(say("help.plain_text"))
+    await _reply(update, context, "help.plain_text")
 
 
 async def unknown_button(update: Update, context: CovoisinContext) -> None:
