@@ -21,7 +21,7 @@ from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.transport import PatientRateLimiter
 from bot.trips.service import TripService
-from handlers import availability, booking, cars, errors, help, membership, start
+from handlers import availability, booking, cars, errors, help, membership, start, trip, trip_form
 from handlers.context import CONTEXT_TYPES, CovoisinApp
 from handlers.menus import publish_menus
 from storage import Database, Repositories
@@ -58,6 +58,8 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
         await publish_menus(app.bot, translator)
         rebuilt = await booking.rebuild_expiry_jobs(app)
         log.info("%d pending requests waiting for an answer", rebuilt)
+        reminders = await trip.rebuild_reminder_jobs(app)
+        log.info("%d reminders scheduled", reminders)
         log.info("ready as @%s, database %s", app.bot.username, settings.db_path)
 
     async def close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -94,6 +96,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *membership.handlers(),
         *cars.handlers(),
         *booking.handlers(app.bot.username),
+        *trip_form.handlers(),
+        *trip.handlers(),
         *availability.handlers(),
         *start.handlers(),
         *help.handlers(app.bot.username),

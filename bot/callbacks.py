@@ -31,6 +31,18 @@ class Kind(StrEnum):
     # An answer given by button in the car form: the id is the step, so that a button left
     # on an earlier question is recognised as old.
     FORM = "form"
+    # The trip (handlers/trip.py, handlers/trip_form.py); ids are bookings' unless said.
+    PICKUP = "pick"
+    RETURN = "ret"
+    # An answer in the pickup or return form: the option names it (fuel level, skip...).
+    TRIP_FORM = "trip"
+    ALL_GOOD = "ok"
+    PROBLEM = "prob"
+    # The id is the incident's.
+    RESOLVE = "resolv"
+    NO_SHOW = "noshow"
+    PAID = "paid"
+    PAID_CONFIRM = "paidok"
 
 
 class Callback(NamedTuple):

@@ -45,6 +45,7 @@ from handlers.render import (
     when_short,
 )
 from handlers.speech import Speaker, member_speaker, mention, personal_speaker
+from handlers.trip import booking_buttons, cancel_reminders, open_amounts, plan_reminders
 from storage.models import Booking, BookingStatus, Car
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ async def _announce_request(
         if not reached:
             unreached.append(manager_id)
     schedule_expiry(context.job_queue, booking.id, booking.expires_at)
+    await plan_reminders(context, booking.id)
     return unreached
 
 
@@ -291,6 +293,7 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
     assert isinstance(result, Accepted)
     booking, car = result.booking, result.car
     cancel_expiry(context.job_queue, booking.id)
+    await plan_reminders(context, booking.id)
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     borrower_name = await first_name(context, booking.borrower_id)
     await query.answer()
@@ -469,10 +472,13 @@ async def my_bookings(update: Update, context: CovoisinContext) -> None:
         return
     say = await personal_speaker(context, user)
     lines = await _upcoming_lines(context, say, user.id)
-    if not lines:
+    amounts, amount_buttons = await open_amounts(context, say, user.id)
+    if not lines and not amounts:
         text, markup = say("bookings.none"), None
     else:
-        text = "\n".join([say("bookings.title"), *(line for _, line in lines)])
+        listed = [say("bookings.title"), *(line for _, line in lines)] if lines else []
+        text = "\n".join([*listed, *([""] if listed and amounts else []), *amounts])
+        now = context.services.clock()
         buttons = []
         for number, (view, _) in enumerate(lines, start=1):
             row = []
@@ -490,8 +496,10 @@ async def my_bookings(update: Update, context: CovoisinContext) -> None:
                         callback_data=Callback(Kind.CANCEL, view.booking.id).data(),
                     )
                 )
+            row.extend(booking_buttons(say, view, number, user.id, now))
             if row:
                 buttons.append(row)
+        buttons.extend(amount_buttons)
         markup = InlineKeyboardMarkup(buttons) if buttons else None
     if message.chat.type == "private":
         await message.reply_text(text, reply_markup=markup)
@@ -556,6 +564,7 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
         return say("booking.decided.already")
     assert isinstance(result, Cancelled)
     cancel_expiry(context.job_queue, result.booking.id)
+    cancel_reminders(context.job_queue, result.booking.id)
     booking, car = result.booking, result.car
     canceller = await first_name(context, user_id)
     for other in result.notify:

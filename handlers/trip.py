@@ -1,0 +1,522 @@
+"""The trip in Telegram: reminders, the managers' reports and buttons, the contribution.
+
+Reminders are JobQueue jobs, one per booking and kind, named after both; the database is
+the source of truth: they are rebuilt from it at start, and each job re-reads its booking
+and claims the reminder before sending (`TripService.claim_reminder`), so none is sent
+twice. The pickup and return questions themselves are in `handlers.trip_form`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_timedelta
+from babel.numbers import format_decimal
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
+
+from bot.booking import BookingView
+from bot.callbacks import Callback, Kind, parse_callback
+from bot.contribution import format_amount
+from bot.trips import (
+    IncidentView,
+    OpenContribution,
+    Reminder,
+    ReminderKind,
+    Returned,
+    Trip,
+    TripRefused,
+)
+from bot.trips.rules import may_mark_no_show
+from handlers.context import CovoisinApp, CovoisinContext
+from handlers.delivery import tell_privately
+from handlers.render import car_title, first_name, moment, when_long, when_short
+from handlers.speech import Speaker, member_speaker, personal_speaker
+from storage.models import BookingStatus, ContributionRecord, Reading
+
+log = logging.getLogger(__name__)
+
+
+# What the trip's messages say
+
+
+def kilometres(say: Speaker, km: int) -> str:
+    return format_decimal(km, locale=say.language)
+
+
+def reading_text(say: Speaker, reading: Reading) -> str:
+    """« Compteur : 12 345 km · carburant : ½ »."""
+    return say(
+        "trip.reading",
+        km=kilometres(say, reading.odometer_km),
+        fuel=say(f"trip.fuel.{reading.fuel_quarters}"),
+    )
+
+
+def contribution_line(say: Speaker, record: ContributionRecord) -> str:
+    return say(
+        "trip.contribution.suggested",
+        amount=format_amount(record.amount_cents, say.language),
+        km=kilometres(say, record.distance_km),
+        days=record.days,
+    )
+
+
+def button(label: str, kind: Kind, target: int, option: str | None = None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=Callback(kind, target, option).data())
+
+
+def one_button(label: str, kind: Kind, target: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(label, kind, target)]])
+
+
+async def send_photo_privately(
+    context: CovoisinContext, user_id: int, file_id: str | None, caption: str
+) -> None:
+    """The photo of a report, after its text; a member who cannot be reached has the text
+    waiting for them, the photo stays in the records."""
+    if file_id is None:
+        return
+    try:
+        await context.bot.send_photo(user_id, file_id, caption=caption)
+    except (Forbidden, BadRequest) as error:
+        log.info("report photo not sent to %s: %s", user_id, error)
+
+
+async def close_prompt(query: CallbackQuery, outcome: str) -> None:
+    """The pressed message keeps its text and shows the outcome; its buttons go (through
+    editMessageText: PTB adds a parse_mode to editMessageReplyMarkup, which lacks it)."""
+    message = query.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    try:
+        await query.edit_message_text(f"{message.text_html}\n\n{outcome}")
+    except BadRequest as error:
+        log.info("trip prompt not edited: %s", error)
+
+
+async def refusal_answer(
+    query: CallbackQuery, context: CovoisinContext, refused: TripRefused
+) -> None:
+    say = await personal_speaker(
+        context, query.from_user, refused.booking.chat_id if refused.booking else None
+    )
+    await query.answer(say(f"trip.refusal.{refused.reason}"), show_alert=True)
+
+
+# Reminders
+
+
+def _job_name(booking_id: int, kind: ReminderKind) -> str:
+    return f"reminder-{kind}-{booking_id}"
+
+
+def schedule_reminders(jobs: JobQueue[Any] | None, reminders: list[Reminder]) -> None:
+    assert jobs is not None, "the job-queue extra is a dependency"
+    for reminder in reminders:
+        name = _job_name(reminder.booking_id, reminder.kind)
+        if not jobs.get_jobs_by_name(name):
+            # No misfire grace: a reminder due while the bot was busy or starting still
+            # goes; whether it is still useful is the job's own check.
+            jobs.run_once(
+                send_reminder,
+                when=reminder.at,
+                data=(reminder.booking_id, reminder.kind),
+                name=name,
+                job_kwargs={"misfire_grace_time": None},
+            )
+
+
+async def plan_reminders(context: CovoisinContext, booking_id: int) -> None:
+    """After a request, an accept or a pickup: the reminders the booking now calls for."""
+    schedule_reminders(context.job_queue, await context.services.trips.reminders_for(booking_id))
+
+
+def cancel_reminders(jobs: JobQueue[Any] | None, booking_id: int) -> None:
+    assert jobs is not None, "the job-queue extra is a dependency"
+    for kind in ReminderKind:
+        for job in jobs.get_jobs_by_name(_job_name(booking_id, kind)):
+            job.schedule_removal()
+
+
+async def rebuild_reminder_jobs(app: CovoisinApp) -> int:
+    plan = await app.bot_data.services.trips.reminder_plan()
+    schedule_reminders(app.job_queue, plan)
+    return len(plan)
+
+
+async def send_reminder(context: CovoisinContext) -> None:
+    assert context.job is not None
+    data = context.job.data
+    assert isinstance(data, tuple)
+    booking_id, kind = data
+    assert isinstance(booking_id, int) and isinstance(kind, ReminderKind)
+    trip = await context.services.trips.claim_reminder(booking_id, kind)
+    if trip is None:
+        return  # no longer useful, or already sent before a restart
+    if kind is ReminderKind.PICKUP:
+        await _remind_pickup(context, trip)
+    elif kind is ReminderKind.END:
+        await _remind_borrower(context, trip, "trip.reminder.end", Kind.RETURN)
+    elif kind is ReminderKind.OVERDUE:
+        await _remind_borrower(context, trip, "trip.reminder.overdue", Kind.RETURN)
+        await _remind_managers(context, trip, "trip.reminder.overdue_managers", None)
+    elif kind is ReminderKind.NO_SHOW:
+        await _remind_managers(context, trip, "trip.reminder.no_show", Kind.NO_SHOW)
+    else:
+        await _remind_managers(context, trip, "trip.reminder.pending", None)
+
+
+async def _remind_pickup(context: CovoisinContext, trip: Trip) -> None:
+    """To the borrower only, with where the car is and the key instructions: the one
+    message that ever carries them."""
+    booking, car = trip.booking, trip.car
+    say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+    lines = [
+        say(
+            "trip.reminder.pickup",
+            car=car_title(car.name),
+            owner=await first_name(context, car.owner_id),
+            when=when_long(say, booking.start, booking.end),
+        )
+    ]
+    if car.parked_at:
+        lines.append(say("trip.reminder.parked", place=car.parked_at))
+    without_keys = "\n".join(lines)
+    if car.key_instructions:
+        lines.append(say("trip.reminder.keys", keys=car.key_instructions))
+    markup = one_button(say("trip.button.picked_up"), Kind.PICKUP, booking.id)
+    try:
+        await context.bot.send_message(booking.borrower_id, "\n".join(lines), reply_markup=markup)
+    except Forbidden:
+        # Kept for later, the reminder would carry the keys to another time: it waits
+        # without them, and the borrower asks the owner.
+        await tell_privately(
+            context,
+            booking.borrower_id,
+            without_keys + "\n" + say("trip.reminder.keys_from_owner"),
+            reply_markup=markup,
+            group_chat_id=booking.chat_id,
+        )
+
+
+async def _remind_borrower(
+    context: CovoisinContext, trip: Trip, key: str, action: Kind | None
+) -> None:
+    booking, car = trip.booking, trip.car
+    say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+    text = say(
+        key,
+        car=car_title(car.name),
+        owner=await first_name(context, car.owner_id),
+        end=moment(say, booking.end),
+    )
+    markup = one_button(say("trip.button.returned"), action, booking.id) if action else None
+    await tell_privately(
+        context, booking.borrower_id, text, reply_markup=markup, group_chat_id=booking.chat_id
+    )
+
+
+async def _remind_managers(
+    context: CovoisinContext, trip: Trip, key: str, action: Kind | None
+) -> None:
+    booking, car = trip.booking, trip.car
+    borrower = await first_name(context, booking.borrower_id)
+    for manager_id in trip.managers:
+        say = await member_speaker(context, manager_id, booking.chat_id)
+        text = say(
+            key,
+            borrower=borrower,
+            car=car_title(car.name),
+            when=when_short(say, booking.start, booking.end),
+            end=moment(say, booking.end),
+        )
+        markup = one_button(say("trip.button.no_show"), action, booking.id) if action else None
+        await tell_privately(
+            context, manager_id, text, reply_markup=markup, group_chat_id=booking.chat_id
+        )
+
+
+# Reports after the form (called by handlers.trip_form)
+
+
+async def report_pickup(context: CovoisinContext, trip: Trip, reading: Reading) -> None:
+    booking, car = trip.booking, trip.car
+    borrower = await first_name(context, booking.borrower_id)
+    for manager_id in trip.managers:
+        say = await member_speaker(context, manager_id, booking.chat_id)
+        text = "\n".join(
+            [
+                say("trip.report.pickup", borrower=borrower, car=car_title(car.name)),
+                reading_text(say, reading),
+            ]
+        )
+        if await tell_privately(context, manager_id, text, group_chat_id=booking.chat_id):
+            await send_photo_privately(context, manager_id, reading.photo_file_id, text)
+
+
+async def report_return(context: CovoisinContext, returned: Returned) -> None:
+    booking, car = returned.trip.booking, returned.trip.car
+    borrower = await first_name(context, booking.borrower_id)
+    for manager_id in returned.trip.managers:
+        say = await member_speaker(context, manager_id, booking.chat_id)
+        lines = [
+            say("trip.report.return", borrower=borrower, car=car_title(car.name)),
+            reading_text(say, returned.reading),
+            say(
+                "trip.report.distance",
+                km=kilometres(say, returned.distance_km),
+                duration=format_timedelta(returned.duration, locale=say.language),
+            ),
+        ]
+        if returned.contribution is not None:
+            lines.append(contribution_line(say, returned.contribution))
+        text = "\n".join(lines)
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    button(say("trip.button.all_good"), Kind.ALL_GOOD, booking.id),
+                    button(say("trip.button.problem"), Kind.PROBLEM, booking.id),
+                ]
+            ]
+        )
+        if await tell_privately(
+            context, manager_id, text, reply_markup=markup, group_chat_id=booking.chat_id
+        ):
+            await send_photo_privately(context, manager_id, returned.reading.photo_file_id, text)
+
+
+async def report_incident(context: CovoisinContext, view: IncidentView) -> None:
+    """Both sides get the incident with the button that marks it resolved."""
+    booking, car, incident = view.trip.booking, view.trip.car, view.incident
+    reporter = await first_name(context, incident.opened_by)
+    for member in dict.fromkeys([booking.borrower_id, *view.trip.managers]):
+        say = await member_speaker(context, member, booking.chat_id)
+        text = say(
+            "trip.incident.opened",
+            reporter=reporter,
+            car=car_title(car.name),
+            when=when_short(say, booking.start, booking.end),
+            text=incident.text,
+        )
+        markup = one_button(say("trip.button.resolve"), Kind.RESOLVE, incident.id)
+        if await tell_privately(
+            context, member, text, reply_markup=markup, group_chat_id=booking.chat_id
+        ):
+            await send_photo_privately(context, member, incident.photo_file_id, text)
+
+
+# Buttons
+
+
+async def on_trip_button(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    callback = parse_callback(query.data)
+    actions = {
+        Kind.ALL_GOOD: _all_good,
+        Kind.RESOLVE: _resolve,
+        Kind.NO_SHOW: _no_show,
+        Kind.PAID: _paid,
+        Kind.PAID_CONFIRM: _paid_confirmed,
+    }
+    if callback is None or callback.kind not in actions:
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("button.unknown"), show_alert=True)
+        return
+    await actions[callback.kind](query, context, callback.target)
+
+
+async def _all_good(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
+    result = await context.services.trips.all_good(booking_id, query.from_user.id)
+    if isinstance(result, TripRefused):
+        await refusal_answer(query, context, result)
+        return
+    booking, car = result.booking, result.car
+    say = await personal_speaker(context, query.from_user, booking.chat_id)
+    await query.answer()
+    await close_prompt(query, say("trip.checked.all_good"))
+    borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+    await tell_privately(
+        context,
+        booking.borrower_id,
+        borrower_say(
+            "trip.checked.all_good_borrower",
+            manager=await first_name(context, query.from_user.id),
+            car=car_title(car.name),
+        ),
+        group_chat_id=booking.chat_id,
+    )
+
+
+async def _resolve(query: CallbackQuery, context: CovoisinContext, incident_id: int) -> None:
+    result = await context.services.trips.resolve_incident(incident_id, query.from_user.id)
+    if isinstance(result, TripRefused):
+        await refusal_answer(query, context, result)
+        return
+    booking, car = result.trip.booking, result.trip.car
+    say = await personal_speaker(context, query.from_user, booking.chat_id)
+    await query.answer()
+    await close_prompt(query, say("trip.incident.resolved"))
+    who = await first_name(context, query.from_user.id)
+    for member in dict.fromkeys([booking.borrower_id, *result.trip.managers]):
+        if member == query.from_user.id:
+            continue
+        other_say = await member_speaker(context, member, booking.chat_id)
+        await tell_privately(
+            context,
+            member,
+            other_say("trip.incident.resolved_by", who=who, car=car_title(car.name)),
+            group_chat_id=booking.chat_id,
+        )
+
+
+async def _no_show(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
+    result = await context.services.trips.mark_no_show(booking_id, query.from_user.id)
+    if isinstance(result, TripRefused):
+        await refusal_answer(query, context, result)
+        return
+    booking, car = result.booking, result.car
+    cancel_reminders(context.job_queue, booking.id)
+    say = await personal_speaker(context, query.from_user, booking.chat_id)
+    borrower = await first_name(context, booking.borrower_id)
+    await query.answer()
+    await close_prompt(query, say("trip.no_show.done", borrower=borrower))
+    borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+    await tell_privately(
+        context,
+        booking.borrower_id,
+        borrower_say(
+            "trip.no_show.borrower",
+            car=car_title(car.name),
+            when=when_long(borrower_say, booking.start, booking.end),
+        ),
+        group_chat_id=booking.chat_id,
+    )
+
+
+async def _paid(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
+    result = await context.services.trips.mark_paid(booking_id, query.from_user.id)
+    if isinstance(result, TripRefused):
+        await refusal_answer(query, context, result)
+        return
+    booking, car = result.trip.booking, result.trip.car
+    say = await personal_speaker(context, query.from_user, booking.chat_id)
+    await query.answer()
+    await close_prompt(query, say("trip.paid.marked"))
+    borrower = await first_name(context, booking.borrower_id)
+    for manager_id in result.trip.managers:
+        manager_say = await member_speaker(context, manager_id, booking.chat_id)
+        await tell_privately(
+            context,
+            manager_id,
+            manager_say(
+                "trip.paid.tell_manager",
+                borrower=borrower,
+                amount=format_amount(result.record.amount_cents, manager_say.language),
+                car=car_title(car.name),
+            ),
+            reply_markup=one_button(
+                manager_say("trip.button.paid_confirm"), Kind.PAID_CONFIRM, booking.id
+            ),
+            group_chat_id=booking.chat_id,
+        )
+
+
+async def _paid_confirmed(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
+    result = await context.services.trips.confirm_paid(booking_id, query.from_user.id)
+    if isinstance(result, TripRefused):
+        await refusal_answer(query, context, result)
+        return
+    booking, car = result.trip.booking, result.trip.car
+    say = await personal_speaker(context, query.from_user, booking.chat_id)
+    await query.answer()
+    await close_prompt(query, say("trip.paid.confirmed"))
+    borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+    await tell_privately(
+        context,
+        booking.borrower_id,
+        borrower_say(
+            "trip.paid.confirmed_borrower",
+            manager=await first_name(context, query.from_user.id),
+            amount=format_amount(result.record.amount_cents, borrower_say.language),
+            car=car_title(car.name),
+        ),
+        group_chat_id=booking.chat_id,
+    )
+
+
+# /resas
+
+
+def booking_buttons(
+    say: Speaker, view: BookingView, number: int, viewer_id: int, now: datetime
+) -> list[InlineKeyboardButton]:
+    """The trip's buttons under a line of /resas: pickup and return for the borrower, the
+    no-show for a manager from an hour after the start."""
+    booking = view.booking
+    if booking.borrower_id == viewer_id:
+        if booking.status is BookingStatus.ACCEPTED:
+            return [button(say("trip.button.picked_up_n", number=number), Kind.PICKUP, booking.id)]
+        if booking.status is BookingStatus.ACTIVE:
+            return [button(say("trip.button.returned_n", number=number), Kind.RETURN, booking.id)]
+        return []
+    if may_mark_no_show(booking, now):
+        return [button(say("trip.button.no_show_n", number=number), Kind.NO_SHOW, booking.id)]
+    return []
+
+
+async def open_amounts(
+    context: CovoisinContext, say: Speaker, user_id: int
+) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
+    """Contributions not confirmed yet between the member and a neighbour: the lines, and
+    « Payé » / « Reçu » buttons where it is their turn."""
+    lines: list[str] = []
+    buttons: list[list[InlineKeyboardButton]] = []
+    opened: list[OpenContribution] = await context.services.trips.open_contributions(user_id)
+    for item in opened:
+        record, trip = item.record, item.trip
+        amount = format_amount(record.amount_cents, say.language)
+        car = car_title(trip.car.name)
+        when = when_short(say, trip.booking.start, trip.booking.end)
+        if record.borrower_id == user_id:
+            owner = await first_name(context, record.owner_id)
+            key = "trip.amounts.to_confirm" if record.paid_at else "trip.amounts.to_pay"
+            lines.append(say(key, amount=amount, owner=owner, car=car, when=when))
+            if record.paid_at is None:
+                buttons.append(
+                    [
+                        button(
+                            say("trip.button.paid_amount", amount=amount),
+                            Kind.PAID,
+                            record.booking_id,
+                        )
+                    ]
+                )
+        else:
+            borrower = await first_name(context, record.borrower_id)
+            key = "trip.amounts.marked_paid" if record.paid_at else "trip.amounts.owed"
+            lines.append(say(key, amount=amount, borrower=borrower, car=car, when=when))
+            if record.paid_at is not None:
+                buttons.append(
+                    [
+                        button(
+                            say("trip.button.paid_confirm_from", borrower=borrower),
+                            Kind.PAID_CONFIRM,
+                            record.booking_id,
+                        )
+                    ]
+                )
+    if lines:
+        lines.insert(0, say("trip.amounts.title"))
+    return lines, buttons
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+    return [
+        CallbackQueryHandler(on_trip_button, pattern=r"^v1:(ok|resolv|noshow|paid|paidok):"),
+    ]
