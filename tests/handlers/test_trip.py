@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,9 @@ import pytest
 
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
+from bot.trips import ReminderKind
 from handlers.context import CovoisinApp
+from handlers.trip import send_reminder
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import MovableClock, join, running_bot, services_of
@@ -304,8 +306,6 @@ async def test_no_show_from_an_hour_after_the_start(s: Scene) -> None:
     with pytest.raises(AssertionError):
         _data(listed, Kind.NO_SHOW)
     [(start,)] = s.rows("SELECT start_at FROM bookings")
-    from datetime import datetime
-
     s.clock.advance(datetime.fromisoformat(start) - s.clock() + timedelta(hours=1, minutes=1))
     listed = await _say(s, s.paul, "/resas")
     await s.fake.press_button(s.paul, listed, _data(listed, Kind.NO_SHOW))
@@ -329,3 +329,50 @@ async def test_cancelling_drops_the_reminders(s: Scene) -> None:
     await s.fake.next_message(chat=s.marie, text_contains="annulé")
     await s.fake.next_message(chat=s.paul, text_contains="annulé")
     assert not [job for job in jobs.jobs() if job.name and job.name.startswith("reminder-")]
+
+
+async def test_managers_are_reminded_of_a_request_still_pending(s: Scene) -> None:
+    s.set_offsets(pending_reminder=1)
+    await s.fake.send_text(s.marie, s.village, "/reserver clio demain 10h-12h")
+    await s.fake.next_message(chat=s.village)
+    await s.fake.next_message(chat=s.paul, text_contains="aimerait emprunter")
+    nudge = await s.fake.next_message(chat=s.paul, text_contains="⏰")
+    assert "Marie attend votre réponse" in nudge["text"]
+    assert s.rows("SELECT kind FROM reminders_sent") == [("pending",)]
+    assert_said_nothing_more(s.fake)
+
+
+async def _run_reminder(s: Scene, kind: ReminderKind) -> None:
+    """The reminder's job, run to its end now, on the moved clock (the JobQueue itself
+    keeps the wall clock)."""
+    jobs = s.app.job_queue
+    assert jobs is not None
+    job = jobs.run_once(send_reminder, when=timedelta(days=30), data=(1, kind))
+    await job.run(s.app)
+    job.schedule_removal()
+
+
+async def test_overdue_alert_to_the_borrower_and_the_managers_once(s: Scene) -> None:
+    await _picked_up(s)
+    [(end,)] = s.rows("SELECT end_at FROM bookings")
+    s.clock.advance(datetime.fromisoformat(end) - s.clock() + timedelta(minutes=31))
+    await _run_reminder(s, ReminderKind.OVERDUE)
+    alert = await s.fake.next_message(chat=s.marie, text_contains="devait être rendue")
+    _data(alert, Kind.RETURN)
+    await s.fake.next_message(chat=s.paul, text_contains="n'est pas encore rendue")
+    await _run_reminder(s, ReminderKind.OVERDUE)
+    assert_said_nothing_more(s.fake)
+
+
+async def test_the_no_show_prompt_reaches_the_managers_an_hour_after_the_start(s: Scene) -> None:
+    await _accepted(s)
+    [(start,)] = s.rows("SELECT start_at FROM bookings")
+    s.clock.advance(datetime.fromisoformat(start) - s.clock() + timedelta(minutes=61))
+    await _run_reminder(s, ReminderKind.NO_SHOW)
+    prompt = await s.fake.next_message(chat=s.paul, text_contains="n'a pas indiqué avoir pris")
+    await s.fake.press_button(s.paul, prompt, _data(prompt, Kind.NO_SHOW))
+    await s.fake.next_message(chat=s.marie, text_contains="pas venu")
+    assert s.rows("SELECT status FROM bookings") == [("no_show",)]
+    # The pickup button of the old reminder no longer works.
+    await _run_reminder(s, ReminderKind.PICKUP)
+    assert_said_nothing_more(s.fake)
