@@ -113,13 +113,6 @@ class TripRepository:
         )
         return True
 
-    async def returned_of_borrower(self, borrower_id: int) -> list[Booking]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM bookings WHERE borrower_id = ? AND status = 'returned' ORDER BY end_at",
-            (borrower_id,),
-        )
-        return [booking_from_row(row) for row in rows]
-
     # Readings
 
     async def reading(self, booking_id: int, moment: ReadingMoment) -> Reading | None:
@@ -236,12 +229,6 @@ class TripRepository:
     async def incident(self, incident_id: int) -> Incident | None:
         row = await self._db.fetchone("SELECT * FROM incidents WHERE id = ?", (incident_id,))
         return None if row is None else _incident(row)
-
-    async def incidents_of(self, booking_id: int) -> list[Incident]:
-        rows = await self._db.fetchall(
-            "SELECT * FROM incidents WHERE booking_id = ? ORDER BY id", (booking_id,)
-        )
-        return [_incident(row) for row in rows]
 
     async def open_incident(
         self,

@@ -403,9 +403,6 @@ class TripService:
 
     # Contribution
 
-    async def contribution(self, booking_id: int) -> ContributionRecord | None:
-        return await self._repos.trips.contribution(booking_id)
-
     async def mark_paid(self, booking_id: int, user_id: int) -> OpenContribution | TripRefused:
         """The borrower says the contribution was given."""
         now = self._now()
