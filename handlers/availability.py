@@ -10,6 +10,8 @@ from bot.booking import CarRefusalReason, CarRefused
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.dates import DateParseError, Interval, parse_availability, parse_interval
 from handlers.context import CovoisinContext
+from handlers.delivery import open_private_chat_line, tell_privately
+from handlers.guards import is_group_member
 from handlers.places import Place, place_of_car_command
 from handlers.render import car_title, first_name, weekly, when_long, when_short
 from handlers.speech import Speaker, personal_speaker, speaker_for
@@ -40,7 +42,23 @@ async def _post_window(update: Update, context: CovoisinContext, kind: WindowKin
         await message.reply_text(say("availability.not_manager", car=car_title(car.name)))
         return
     if not place.mention.when:
-        await _list_windows(context, message.chat_id, say, car)
+        # When an owner is away is nobody else's business: the list goes to them privately.
+        private_say = await personal_speaker(context, user, car.chat_id)
+        text, markup = await _windows_listing(context, private_say, car)
+        if not place.in_group:
+            await message.reply_text(text, reply_markup=markup)
+        elif await tell_privately(
+            context,
+            user.id,
+            text,
+            reply_markup=markup,
+            group_chat_id=place.chat_id,
+            nudge_in_group=False,
+        ):
+            await message.reply_text(say("bookings.private_only"))
+        else:
+            line, button = await open_private_chat_line(context, say, [user.id])
+            await message.reply_text(line, reply_markup=button)
         return
     now = context.services.clock().astimezone(say.zone)
     try:
@@ -71,14 +89,13 @@ def _window_text(say: Speaker, window: Window) -> str:
     return weekly(say, window)
 
 
-async def _list_windows(context: CovoisinContext, chat_id: int, say: Speaker, car: Car) -> None:
-    """The car's windows, numbered, each with a delete button (owners only see this)."""
+async def _windows_listing(
+    context: CovoisinContext, say: Speaker, car: Car
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The car's windows, numbered, each with a delete button: for its managers only."""
     windows = await context.services.booking.windows(car.id)
     if not windows:
-        await context.bot.send_message(
-            chat_id, say("availability.list.none", car=car_title(car.name), car_key=car.name_key)
-        )
-        return
+        return say("availability.list.none", car=car_title(car.name), car_key=car.name_key), None
     lines = [say("availability.list.title", car=car_title(car.name))]
     buttons = []
     for number, window in enumerate(windows, start=1):
@@ -96,9 +113,7 @@ async def _list_windows(context: CovoisinContext, chat_id: int, say: Speaker, ca
                 )
             ]
         )
-    await context.bot.send_message(
-        chat_id, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
 async def on_delete_window(update: Update, context: CovoisinContext) -> None:
@@ -119,7 +134,8 @@ async def on_delete_window(update: Update, context: CovoisinContext) -> None:
     car = await context.services.booking.car(result.car_id)
     if car is not None and query.message is not None:
         say = await personal_speaker(context, query.from_user, car.chat_id)
-        await _list_windows(context, query.message.chat.id, say, car)
+        text, markup = await _windows_listing(context, say, car)
+        await query.edit_message_text(text, reply_markup=markup)
 
 
 async def free_cars(update: Update, context: CovoisinContext) -> None:
@@ -134,10 +150,14 @@ async def free_cars(update: Update, context: CovoisinContext) -> None:
         return
     if chat.type == "private":
         groups = await context.services.repos.groups.groups_of(user.id)
-        if not groups:
+        chat_ids = [
+            group.chat_id
+            for group in groups
+            if await is_group_member(context, group.chat_id, user.id)
+        ]
+        if not chat_ids:
             await message.reply_text(say("booking.no_group"))
             return
-        chat_ids = [group.chat_id for group in groups]
     else:
         chat_ids = [chat.id]
     now = context.services.clock().astimezone(say.zone)

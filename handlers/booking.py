@@ -29,10 +29,14 @@ from bot.booking import (
 )
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.dates import DateParseError, Interval, parse_interval
-from bot.deeplinks import Action, DeepLink, start_url
-from bot.i18n import Html
 from handlers.context import CovoisinApp, CovoisinContext
-from handlers.delivery import tell_privately
+from handlers.delivery import (
+    Private,
+    open_private_chat_line,
+    tell_each_privately,
+    tell_privately,
+)
+from handlers.guards import is_group_member
 from handlers.help import show_help
 from handlers.places import Place, place_of_car_command
 from handlers.render import (
@@ -44,7 +48,7 @@ from handlers.render import (
     when_long,
     when_short,
 )
-from handlers.speech import Speaker, member_speaker, mention, personal_speaker
+from handlers.speech import Speaker, group_speaker, member_speaker, mention, personal_speaker
 from handlers.trip import booking_buttons, cancel_reminders, open_amounts, plan_reminders
 from storage.models import Booking, BookingStatus, Car
 
@@ -116,18 +120,8 @@ async def _request(update: Update, context: CovoisinContext, place: Place) -> No
     if unreached and place.in_group:
         # The group hears of this request once: the owners whose private chat is closed
         # are named in the same message, with the button that opens it.
-        names = [mention(uid, await first_name(context, uid)) for uid in unreached]
-        text += "\n" + say("booking.requested.open_private", managers=Html(", ".join(names)))
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        say("delivery.open_private_chat"),
-                        url=start_url(context.bot.username, DeepLink(Action.INBOX)),
-                    )
-                ]
-            ]
-        )
+        line, markup = await open_private_chat_line(context, say, unreached)
+        text += "\n" + line
     await message.reply_text(text, reply_markup=markup)
 
 
@@ -237,12 +231,24 @@ async def on_decision(update: Update, context: CovoisinContext) -> None:
     if callback is None or callback.kind not in (Kind.ACCEPT, Kind.DECLINE):
         await query.answer(say("button.unknown"), show_alert=True)
         return
+    if not await _still_in_group(context, query, callback.target):
+        return
     if callback.kind is Kind.ACCEPT:
         await _accept(query, context, callback.target)
     elif callback.option is None:
         await _ask_decline_reason(query, context, callback.target)
     else:
         await _decline(query, context, callback.target, callback.option)
+
+
+async def _still_in_group(context: CovoisinContext, query: CallbackQuery, booking_id: int) -> bool:
+    """Someone who left the village group decides nothing there any more."""
+    booking = await context.services.booking.get(booking_id)
+    if booking is None or await is_group_member(context, booking.chat_id, query.from_user.id):
+        return True  # an unknown booking is refused by the service, with its own words
+    say = await personal_speaker(context, query.from_user)
+    await query.answer(say("button.left_group"), show_alert=True)
+    return False
 
 
 async def _refused(query: CallbackQuery, context: CovoisinContext, refused: ActionRefused) -> None:
@@ -255,7 +261,12 @@ async def _refused(query: CallbackQuery, context: CovoisinContext, refused: Acti
         await query.answer(say("button.not_yours"), show_alert=True)
         return
     booking = refused.booking
-    if reason is ActionRefusalReason.CONFLICT and booking and refused.holder:
+    # A conflict, or a request declined because an overlapping one was accepted first.
+    if (
+        booking
+        and refused.holder
+        and reason in (ActionRefusalReason.CONFLICT, ActionRefusalReason.ALREADY_HANDLED)
+    ):
         car = await context.services.booking.car(booking.car_id)
         say = await personal_speaker(context, query.from_user, booking.chat_id)
         text = say(
@@ -306,10 +317,12 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
             when=when_short(say, booking.start, booking.end),
         ),
     )
-    await _tell_borrower(context, booking, car, "booking.outcome.accepted")
+    decider = query.from_user.first_name
+    outcomes = [await _outcome(context, booking, car, "booking.outcome.accepted", decider)]
     for other in result.declined:
         cancel_expiry(context.job_queue, other.id)
-        await _tell_borrower(context, other, car, "booking.outcome.superseded")
+        outcomes.append(await _outcome(context, other, car, "booking.outcome.superseded", decider))
+    await tell_each_privately(context, outcomes, group_chat_id=booking.chat_id)
 
 
 async def _ask_decline_reason(
@@ -373,21 +386,31 @@ async def _decline(
         ),
     )
     key = "booking.outcome.declined_reason" if reason_text else "booking.outcome.declined"
-    await _tell_borrower(context, result.booking, result.car, key, reason=reason_text or "")
+    outcome = await _outcome(
+        context, result.booking, result.car, key, query.from_user.first_name, reason_text or ""
+    )
+    await tell_each_privately(context, [outcome], group_chat_id=result.booking.chat_id)
 
 
-async def _tell_borrower(
-    context: CovoisinContext, booking: Booking, car: Car, key: str, **values: object
-) -> None:
+async def _outcome(
+    context: CovoisinContext,
+    booking: Booking,
+    car: Car,
+    key: str,
+    decider: str | None = None,
+    reason: str = "",
+) -> Private:
+    """What the borrower reads; `decider` is the manager who answered (a co-manager may)."""
     say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+    owner = decider or await first_name(context, car.owner_id)
     text = say(
         key,
-        owner=await first_name(context, car.owner_id),
+        owner=owner,
         car=car_title(car.name),
         when=when_long(say, booking.start, booking.end),
-        **values,
+        reason=reason,
     )
-    await tell_privately(context, booking.borrower_id, text, group_chat_id=booking.chat_id)
+    return Private(booking.borrower_id, text)
 
 
 # Expiry: the database holds the truth; jobs are rebuilt from it at start.
@@ -401,7 +424,14 @@ def schedule_expiry(jobs: JobQueue[Any] | None, booking_id: int, at: datetime) -
     assert jobs is not None, "the job-queue extra is a dependency"
     name = _expiry_job_name(booking_id)
     if not jobs.get_jobs_by_name(name):
-        jobs.run_once(expire_request, when=at, data=booking_id, name=name)
+        # No misfire grace: an expiry due while the bot was down runs as soon as it starts.
+        jobs.run_once(
+            expire_request,
+            when=at,
+            data=booking_id,
+            name=name,
+            job_kwargs={"misfire_grace_time": None},
+        )
 
 
 def cancel_expiry(jobs: JobQueue[Any] | None, booking_id: int) -> None:
@@ -417,7 +447,8 @@ async def expire_request(context: CovoisinContext) -> None:
         return  # decided meanwhile, or not due (the clock was moved): nothing to say
     car = await context.services.booking.car(expired.car_id)
     if car is not None:
-        await _tell_borrower(context, expired, car, "booking.outcome.expired")
+        outcome = await _outcome(context, expired, car, "booking.outcome.expired")
+        await tell_each_privately(context, [outcome], group_chat_id=expired.chat_id)
 
 
 async def rebuild_expiry_jobs(app: CovoisinApp) -> int:
@@ -504,11 +535,21 @@ async def my_bookings(update: Update, context: CovoisinContext) -> None:
     if message.chat.type == "private":
         await message.reply_text(text, reply_markup=markup)
         return
-    # Personal: to the private chat, one short line in the group.
-    await tell_privately(context, user.id, text, reply_markup=markup, group_chat_id=message.chat_id)
-    await message.reply_text(
-        (await personal_speaker(context, user, message.chat_id))("bookings.private_only")
+    # Personal: to the private chat, and one short line in the group.
+    reached = await tell_privately(
+        context,
+        user.id,
+        text,
+        reply_markup=markup,
+        group_chat_id=message.chat_id,
+        nudge_in_group=False,
     )
+    say = await group_speaker(context, message.chat_id)
+    if reached:
+        await message.reply_text(say("bookings.private_only"))
+    else:
+        line, button = await open_private_chat_line(context, say, [user.id])
+        await message.reply_text(line, reply_markup=button)
 
 
 async def cancel_command(update: Update, context: CovoisinContext) -> None:
@@ -522,7 +563,7 @@ async def cancel_command(update: Update, context: CovoisinContext) -> None:
     say = await personal_speaker(context, user)
     lines = await _upcoming_lines(context, say, user.id)
     arg = context.args[0].lstrip("n°#")
-    if not arg.isdigit() or not 1 <= int(arg) <= len(lines):
+    if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(lines):
         await message.reply_text(say("cancel.usage"))
         return
     view, _ = lines[int(arg) - 1]
@@ -538,6 +579,8 @@ async def on_cancel_button(update: Update, context: CovoisinContext) -> None:
     if callback is None or callback.kind is not Kind.CANCEL:
         say = await personal_speaker(context, query.from_user)
         await query.answer(say("button.unknown"), show_alert=True)
+        return
+    if not await _still_in_group(context, query, callback.target):
         return
     reply = await _cancel(context, query.from_user.id, callback.target)
     await query.answer(reply, show_alert=True)
@@ -567,6 +610,7 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
     cancel_reminders(context.job_queue, result.booking.id)
     booking, car = result.booking, result.car
     canceller = await first_name(context, user_id)
+    notices = []
     for other in result.notify:
         other_say = await member_speaker(context, other, booking.chat_id)
         key = (
@@ -574,18 +618,19 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
             if user_id == booking.borrower_id
             else "cancel.notice.by_manager"
         )
-        await tell_privately(
-            context,
-            other,
-            other_say(
-                key,
-                borrower=canceller,
-                manager=canceller,
-                car=car_title(car.name),
-                when=when_long(other_say, booking.start, booking.end),
-            ),
-            group_chat_id=booking.chat_id,
+        notices.append(
+            Private(
+                other,
+                other_say(
+                    key,
+                    borrower=canceller,
+                    manager=canceller,
+                    car=car_title(car.name),
+                    when=when_long(other_say, booking.start, booking.end),
+                ),
+            )
         )
+    await tell_each_privately(context, notices, group_chat_id=booking.chat_id)
     key = "cancel.done_late" if result.late else "cancel.done"
     return say(key, car=car_title(car.name), when=when_short(say, booking.start, booking.end))
 

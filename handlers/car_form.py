@@ -611,7 +611,9 @@ async def start_edit(update: Update, context: CovoisinContext) -> object:
     if car is None or car.removed_at is not None:
         await query.answer(say("cars.refusal.stale"))
         return None
-    if user.id not in await context.services.booking.managers(car.id):
+    if user.id not in await context.services.booking.managers(car.id) or not (
+        await is_group_member(context, car.chat_id, user.id)
+    ):
         await query.answer(say("cars.refusal.not_manager"))
         return None
     group = await context.services.repos.groups.get(car.chat_id)

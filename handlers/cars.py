@@ -118,7 +118,9 @@ async def _pressed_car(
     if car is None or car.removed_at is not None:
         await query.answer(say("cars.refusal.stale"))
         return None
-    if query.from_user.id not in await service.managers(car.id):
+    if query.from_user.id not in await service.managers(car.id) or not await is_group_member(
+        context, car.chat_id, query.from_user.id
+    ):
         await query.answer(say("cars.refusal.not_manager"))
         return None
     return callback, car, say

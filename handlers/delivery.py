@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 
 from bot.deeplinks import Action, DeepLink, start_url
+from bot.i18n import Html
 from handlers.context import CovoisinContext
-from handlers.speech import group_speaker, mention
+from handlers.speech import Speaker, group_speaker, mention
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Private:
+    """One private message to one member."""
+
+    user_id: int
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
 
 
 async def tell_privately(
@@ -30,41 +42,77 @@ async def tell_privately(
     deep link posted in the group (once per member and group while something waits).
     Returns True when the member got it now.
     """
-    try:
-        await context.bot.send_message(user_id, text, reply_markup=reply_markup)
-    except Forbidden:
-        log.info("private chat with %s closed, keeping a message for later", user_id)
-    else:
-        return True
-
-    services = context.services
-    repos = services.repos
-    already_nudged = group_chat_id is not None and await repos.pending.has_undelivered(
-        user_id, group_chat_id
+    unreached = await tell_each_privately(
+        context,
+        [Private(user_id, text, reply_markup)],
+        group_chat_id=group_chat_id,
+        nudge_in_group=nudge_in_group,
     )
-    await repos.pending.add(
-        user_id,
-        group_chat_id,
-        text,
-        reply_markup.to_json() if reply_markup else None,
-        services.clock(),
-    )
-    if group_chat_id is None or already_nudged or not nudge_in_group:
-        return False
+    return not unreached
 
-    member = await repos.users.get(user_id)
-    name = member.first_name if member else "?"
-    say = await group_speaker(context, group_chat_id)
+
+async def tell_each_privately(
+    context: CovoisinContext,
+    messages: Iterable[Private],
+    *,
+    group_chat_id: int | None,
+    nudge_in_group: bool = True,
+) -> list[int]:
+    """Several DMs for one action; returns the members whose private chat is closed.
+
+    Their messages are kept, and one group message at most names those not already
+    waiting for something: a village group hears once per action, not once per person.
+    Callers that answer in the group anyway pass `nudge_in_group=False` and fold
+    `open_private_chat_line` into their own reply.
+    """
+    unreached: list[int] = []
+    to_nudge: list[int] = []
+    repos = context.services.repos
+    for message in messages:
+        try:
+            await context.bot.send_message(
+                message.user_id, message.text, reply_markup=message.reply_markup
+            )
+            continue
+        except Forbidden:
+            log.info("private chat with %s closed, keeping a message", message.user_id)
+        if group_chat_id is not None and not await repos.pending.has_undelivered(
+            message.user_id, group_chat_id
+        ):
+            to_nudge.append(message.user_id)
+        await repos.pending.add(
+            message.user_id,
+            group_chat_id,
+            message.text,
+            message.reply_markup.to_json() if message.reply_markup else None,
+            context.services.clock(),
+        )
+        unreached.append(message.user_id)
+    if nudge_in_group and group_chat_id is not None and to_nudge:
+        say = await group_speaker(context, group_chat_id)
+        text, markup = await open_private_chat_line(context, say, to_nudge)
+        try:
+            await context.bot.send_message(group_chat_id, text, reply_markup=markup)
+        except TelegramError:
+            # The bot may have been removed from the group: the messages still wait.
+            log.warning("could not point %s to their private chat", to_nudge, exc_info=True)
+    return unreached
+
+
+async def open_private_chat_line(
+    context: CovoisinContext, say: Speaker, user_ids: Sequence[int]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """« Marie, Luc, j'ai un message pour vous en privé » and the button that opens it."""
+    names = []
+    for user_id in user_ids:
+        member = await context.services.repos.users.get(user_id)
+        names.append(mention(user_id, member.first_name if member else "?"))
     button = InlineKeyboardButton(
         say("delivery.open_private_chat"),
         url=start_url(context.bot.username, DeepLink(Action.INBOX)),
     )
-    await context.bot.send_message(
-        group_chat_id,
-        say("delivery.group_nudge", member=mention(user_id, name)),
-        reply_markup=InlineKeyboardMarkup([[button]]),
-    )
-    return False
+    text = say.plural("delivery.group_nudge", len(names), member=Html(", ".join(names)))
+    return text, InlineKeyboardMarkup([[button]])
 
 
 async def deliver_pending(context: CovoisinContext, user_id: int) -> int:

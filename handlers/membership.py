@@ -107,6 +107,10 @@ async def remember_people(update: Update, context: CovoisinContext) -> None:
     # A message sent "as the group" (anonymous admin) or a channel: nobody to remember.
     if message is not None and message.sender_chat is not None:
         return
+    # Someone leaving is handled by `member_left`: the service message is theirs, not
+    # a sign that they are still here.
+    if message is not None and message.left_chat_member is not None:
+        return
     services = context.services
     now = services.clock()
     await services.repos.users.seen(
@@ -125,6 +129,23 @@ async def remember_people(update: Update, context: CovoisinContext) -> None:
             await services.repos.groups.add_member(chat.id, user.id, now)
 
 
+async def member_left(update: Update, context: CovoisinContext) -> None:
+    """Seen by Telegram's service message, or by a chat_member update when the bot is admin."""
+    chat = update.effective_chat
+    if chat is None or not is_group(chat):
+        return
+    if update.chat_member is not None:
+        if _is_present(update.chat_member.new_chat_member):
+            return
+        gone = update.chat_member.new_chat_member.user
+    elif update.effective_message and update.effective_message.left_chat_member:
+        gone = update.effective_message.left_chat_member
+    else:
+        return
+    await context.services.repos.groups.remove_member(chat.id, gone.id)
+    log.info("%s left group %s", gone.id, chat.id)
+
+
 def tracking_handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [TypeHandler(Update, remember_people)]
 
@@ -132,5 +153,7 @@ def tracking_handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        ChatMemberHandler(member_left, ChatMemberHandler.CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left),
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
     ]

@@ -20,7 +20,9 @@ async def start(update: Update, context: CovoisinContext) -> None:
     await repos.users.mark_started(user.id, context.services.clock())
     link = parse_payload(context.args[0]) if context.args else None
     group_id = link.argument if link and link.action is Action.GROUP else None
-    group = await repos.groups.get(group_id) if group_id else None
+    # A group's name is told only to its members: the link can be typed by anyone.
+    member = await repos.groups.member(group_id, user.id) if group_id else None
+    group = await repos.groups.get(group_id) if group_id and member else None
     say = await personal_speaker(context, user, group.chat_id if group else None)
 
     waiting = await repos.pending.undelivered(user.id)

@@ -223,7 +223,7 @@ async def test_expiry_tells_the_borrower_once_and_survives_a_restart(
         await rebuilt.run(again)
         await rebuilt.run(again)  # twice: nothing more happens
     told = await s.fake.next_message(chat=s.marie)
-    assert "la demande est tombée" in str(told["text"])
+    assert "la demande est annulée" in str(told["text"])
     assert s.rows("SELECT status FROM bookings") == [("expired",)]
     await job.run(s.app)  # the first bot's job also fires later: already expired, silence
     assert_said_nothing_more(s.fake)
@@ -265,7 +265,7 @@ async def test_an_owner_with_a_closed_private_chat_is_named_in_the_one_group_mes
     await s.fake.block_bot(s.paul)
     ack = await _request(s, s.marie, "clio demain 10h-12h")
     assert "Marie demande la Clio de Paul" in str(ack["text"])
-    assert "appuyez sur le bouton" in str(ack["text"])
+    assert "Appuyez sur le bouton" in str(ack["text"])
     assert_said_nothing_more(s.fake)  # no second message in the group
 
     await s.fake.unblock_bot(s.paul)
@@ -331,3 +331,89 @@ async def test_fifty_identical_requests_at_once_make_one_prompt_each(s: Scene) -
         len({p.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] for p in prompts})
         == 50
     )
+
+
+async def test_an_expiry_due_while_the_bot_was_down_runs_at_start(s: Scene, tmp_path: Path) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    # The bot is down past the request's expiry.
+    with sqlite3.connect(s.db_path) as conn:
+        conn.execute("UPDATE bookings SET expires_at = '2026-01-01T00:00:00+00:00'")
+    async with running_bot(s.fake, tmp_path / "restarted", clock=s.clock, db_path=s.db_path):
+        told = await s.fake.next_message(chat=s.marie)  # the scheduler ran it, nobody else
+    assert "la demande est annulée" in str(told["text"])
+    assert s.rows("SELECT status FROM bookings") == [("expired",)]
+
+
+async def test_a_manager_who_left_the_group_decides_nothing(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.remove_member(s.village, s.paul)
+    query = await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    await s.fake.wait_for_call(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query
+    )
+    assert "plus partie de ce groupe" in str((s.fake.callback_answer(query) or {})["text"])
+    assert s.rows("SELECT status FROM bookings") == [("pending",)]
+
+
+async def test_someone_who_left_sees_no_free_cars_from_the_private_chat(s: Scene) -> None:
+    await s.fake.remove_member(s.village, s.luc)
+    await s.fake.send_private(s.luc, "/libre demain 10h-12h")
+    reply = await s.fake.next_message(chat=s.luc)
+    assert "Clio" not in str(reply["text"])
+
+
+async def test_the_manager_of_a_request_superseded_meanwhile_is_told_why(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    first = await s.fake.next_message(chat=s.paul)
+    await _request(s, s.luc, "clio demain 11h-13h")
+    second = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, first, _buttons(first)[0])
+    await s.fake.next_message(chat=s.marie)
+    await s.fake.next_message(chat=s.luc)  # told the car went to someone else
+    query = await s.fake.press_button(s.paul, second, _buttons(second)[0])
+    await s.fake.wait_for_call(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query
+    )
+    answer = str((s.fake.callback_answer(query) or {})["text"])
+    assert "Trop tard" in answer
+    assert "10:00–12:00" in answer
+
+
+async def test_one_accept_telling_several_closed_chats_posts_one_group_message(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await _request(s, s.luc, "clio demain 11h-13h")
+    await s.fake.next_message(chat=s.paul)
+    await s.fake.block_bot(s.marie)
+    await s.fake.block_bot(s.luc)
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    nudge = await s.fake.next_message(chat=s.village)
+    assert "Marie" in str(nudge["text"])
+    assert "Luc" in str(nudge["text"])
+    assert_said_nothing_more(s.fake)
+
+
+async def test_a_group_link_tells_its_name_to_members_only(s: Scene) -> None:
+    stranger = s.fake.add_user("Inconnu")
+    await s.fake.send_private(stranger, f"/start group_{s.village.id}")
+    reply = await s.fake.next_message(chat=stranger)
+    assert "Saint-Martin" not in str(reply["text"])
+    await s.fake.send_private(s.marie, f"/start group_{s.village.id}")
+    assert "Saint-Martin" in str((await s.fake.next_message(chat=s.marie))["text"])
+
+
+async def test_an_owners_windows_are_listed_privately(s: Scene) -> None:
+    await s.fake.send_text(s.paul, s.village, "/indispo clio du 3 au 10 décembre")
+    await s.fake.next_message(chat=s.village)
+    await s.fake.send_text(s.paul, s.village, "/dispo clio")
+    short = await s.fake.next_message(chat=s.village)
+    assert "en privé" in str(short["text"])
+    listing = await s.fake.next_message(chat=s.paul)
+    assert "indisponible" in str(listing["text"])
+    delete = _buttons(listing)[0]
+    await s.fake.press_button(s.paul, listing, delete)
+    await s.fake.wait_for_call("editMessageText")
+    assert s.rows("SELECT count(*) FROM availability") == [(0,)]
+    assert_said_nothing_more(s.fake)

@@ -373,6 +373,6 @@ async def test_the_no_show_prompt_reaches_the_managers_an_hour_after_the_start(s
     await s.fake.press_button(s.paul, prompt, _data(prompt, Kind.NO_SHOW))
     await s.fake.next_message(chat=s.marie, text_contains="pas venu")
     assert s.rows("SELECT status FROM bookings") == [("no_show",)]
-    # The pickup button of the old reminder no longer works.
+    # A pickup reminder is of no use any more: nothing is sent.
     await _run_reminder(s, ReminderKind.PICKUP)
     assert_said_nothing_more(s.fake)
