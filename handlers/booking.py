@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -39,6 +38,7 @@ from handlers.delivery import (
 from handlers.guards import is_group_member
 from handlers.help import show_help
 from handlers.places import Place, place_of_car_command
+from handlers.prompts import close_prompt
 from handlers.render import (
     car_title,
     duration,
@@ -281,19 +281,7 @@ async def _refused(query: CallbackQuery, context: CovoisinContext, refused: Acti
     else:
         text = say("booking.decided.already")
     await query.answer(text, show_alert=True)
-    await _close_prompt(query, text)
-
-
-async def _close_prompt(query: CallbackQuery, outcome: str) -> None:
-    """The prompt keeps its text and shows the outcome; its buttons go."""
-    message = query.message
-    if not isinstance(message, Message) or message.text is None:
-        return
-    try:
-        await query.edit_message_text(f"{message.text_html}\n\n{outcome}")
-    except BadRequest as error:
-        # "message is not modified" when a second press lands on an already closed prompt
-        log.info("prompt not edited: %s", error)
+    await close_prompt(query, text)
 
 
 async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
@@ -308,7 +296,7 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     borrower_name = await first_name(context, booking.borrower_id)
     await query.answer()
-    await _close_prompt(
+    await close_prompt(
         query,
         say(
             "booking.decided.accepted",
@@ -376,7 +364,7 @@ async def _decline(
     cancel_expiry(context.job_queue, result.booking.id)
     say = await personal_speaker(context, query.from_user, result.booking.chat_id)
     await query.answer()
-    await _close_prompt(
+    await close_prompt(
         query,
         say(
             "booking.decided.declined",

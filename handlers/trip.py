@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
@@ -32,7 +32,8 @@ from bot.trips import (
 )
 from bot.trips.rules import may_mark_no_show
 from handlers.context import CovoisinApp, CovoisinContext
-from handlers.delivery import tell_privately
+from handlers.delivery import Private, tell_each_privately, tell_privately
+from handlers.prompts import close_prompt
 from handlers.render import car_title, first_name, moment, when_long, when_short
 from handlers.speech import Speaker, member_speaker, personal_speaker
 from storage.models import BookingStatus, ContributionRecord, Reading
@@ -84,18 +85,6 @@ async def send_photo_privately(
         await context.bot.send_photo(user_id, file_id, caption=caption)
     except (Forbidden, BadRequest) as error:
         log.info("report photo not sent to %s: %s", user_id, error)
-
-
-async def close_prompt(query: CallbackQuery, outcome: str) -> None:
-    """The pressed message keeps its text and shows the outcome; its buttons go (through
-    editMessageText: PTB adds a parse_mode to editMessageReplyMarkup, which lacks it)."""
-    message = query.message
-    if not isinstance(message, Message) or message.text is None:
-        return
-    try:
-        await query.edit_message_text(f"{message.text_html}\n\n{outcome}")
-    except BadRequest as error:
-        log.info("trip prompt not edited: %s", error)
 
 
 async def refusal_answer(
@@ -225,6 +214,7 @@ async def _remind_managers(
 ) -> None:
     booking, car = trip.booking, trip.car
     borrower = await first_name(context, booking.borrower_id)
+    messages = []
     for manager_id in trip.managers:
         say = await member_speaker(context, manager_id, booking.chat_id)
         text = say(
@@ -235,9 +225,8 @@ async def _remind_managers(
             end=moment(say, booking.end),
         )
         markup = one_button(say("trip.button.no_show"), action, booking.id) if action else None
-        await tell_privately(
-            context, manager_id, text, reply_markup=markup, group_chat_id=booking.chat_id
-        )
+        messages.append(Private(manager_id, text, markup))
+    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
 
 
 # Reports after the form (called by handlers.trip_form)
