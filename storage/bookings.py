@@ -106,10 +106,12 @@ class BookingRepository:
         return [booking_from_row(row) for row in rows]
 
     async def open_of_borrower(self, borrower_id: int, now: datetime) -> list[Booking]:
-        """The member's pending, accepted and active bookings not over at `now`, by start."""
+        """The member's pending, accepted and active bookings not over at `now`, by start;
+        a car still out after its end (overdue) stays listed until it is returned."""
         rows = await self._db.fetchall(
             f"""
-            SELECT * FROM bookings WHERE borrower_id = ? AND end_at > ? AND {_OPEN}
+            SELECT * FROM bookings
+            WHERE borrower_id = ? AND (end_at > ? OR status = 'active') AND {_OPEN}
             ORDER BY start_at, id
             """,
             (borrower_id, to_db(now)),
@@ -117,12 +119,13 @@ class BookingRepository:
         return [booking_from_row(row) for row in rows]
 
     async def open_of_manager(self, manager_id: int, now: datetime) -> list[Booking]:
-        """Open bookings, not over at `now`, of the listed cars this member manages."""
+        """Open bookings, not over at `now` or still out, of the cars this member manages."""
         rows = await self._db.fetchall(
             f"""
             SELECT b.* FROM car_managers m
             JOIN cars c ON c.id = m.car_id AND c.removed_at IS NULL
-            JOIN bookings b ON b.car_id = m.car_id AND b.end_at > ? AND b.{_OPEN}
+            JOIN bookings b ON b.car_id = m.car_id
+                AND (b.end_at > ? OR b.status = 'active') AND b.{_OPEN}
             WHERE m.user_id = ?
             ORDER BY b.start_at, b.id
             """,

@@ -583,3 +583,18 @@ async def test_upcoming_as_borrower_and_as_manager(village: Village) -> None:
     assert owner.as_borrower == ()
     assert [v.booking.id for v in owner.as_manager] == [theirs.booking.id]
     assert past.booking.id not in [v.booking.id for v in owner.as_manager]
+
+
+async def test_a_car_still_out_after_its_end_stays_in_my_bookings(village: Village) -> None:
+    await village.add_car("clio")
+    out = await requested(village, Interval(paris(11, 26, 9), paris(11, 26, 11)))
+    await village.service.accept(out.booking.id, OWNER)
+    # Picked up (the trip service's work, set directly here).
+    async with village.db.transaction() as conn:
+        await conn.execute("UPDATE bookings SET status = 'active' WHERE id = ?", (out.booking.id,))
+    village.clock.now = paris(11, 26, 13)  # two hours late
+
+    borrower = await village.service.upcoming_for(BORROWER)
+    owner = await village.service.upcoming_for(OWNER)
+    assert [v.booking.id for v in borrower.as_borrower] == [out.booking.id]
+    assert [v.booking.id for v in owner.as_manager] == [out.booking.id]
