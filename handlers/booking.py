@@ -28,6 +28,7 @@ from bot.booking import (
 )
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.dates import DateParseError, Interval, parse_interval
+from bot.i18n import Html
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.delivery import (
     Private,
@@ -554,9 +555,15 @@ async def cancel_command(update: Update, context: CovoisinContext) -> None:
     if not (arg.isascii() and arg.isdigit()) or not 1 <= int(arg) <= len(lines):
         await message.reply_text(say("cancel.usage"))
         return
-    view, _ = lines[int(arg) - 1]
-    reply = await _cancel(context, user.id, view.booking.id)
-    await message.reply_text(reply)
+    # Numbers move when a booking ends or a new one comes: say which one, then cancel.
+    view, line = lines[int(arg) - 1]
+    confirm = InlineKeyboardButton(
+        say("cancel.button.confirm"),
+        callback_data=Callback(Kind.CANCEL, view.booking.id).data(),
+    )
+    await message.reply_text(
+        say("cancel.confirm", line=Html(line)), reply_markup=InlineKeyboardMarkup([[confirm]])
+    )
 
 
 async def on_cancel_button(update: Update, context: CovoisinContext) -> None:
@@ -572,6 +579,7 @@ async def on_cancel_button(update: Update, context: CovoisinContext) -> None:
         return
     reply = await _cancel(context, query.from_user.id, callback.target)
     await query.answer(reply, show_alert=True)
+    await close_prompt(query, reply)
 
 
 async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> str:

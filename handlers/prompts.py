@@ -4,14 +4,38 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Message
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
+
+from bot.callbacks import parse_callback
 
 log = logging.getLogger(__name__)
 
 
+def _other_buttons(
+    markup: InlineKeyboardMarkup | None, pressed: str | None
+) -> InlineKeyboardMarkup | None:
+    """The buttons about other things than the one just handled (a /resas list has a
+    row per booking: answering one must not take the others away)."""
+    done = parse_callback(pressed)
+    if markup is None or done is None:
+        return None
+    rows = []
+    for row in markup.inline_keyboard:
+        kept = [
+            button
+            for button in row
+            if (other := parse_callback(str(button.callback_data or ""))) is not None
+            and other.target != done.target
+        ]
+        if kept:
+            rows.append(kept)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 async def close_prompt(query: CallbackQuery, outcome: str) -> None:
-    """The pressed message keeps its text and shows the outcome; its buttons go.
+    """The pressed message keeps its text and shows the outcome; the buttons about the
+    same thing go.
 
     Through editMessageText: PTB adds its default parse_mode to editMessageReplyMarkup,
     a method that has none.
@@ -19,8 +43,9 @@ async def close_prompt(query: CallbackQuery, outcome: str) -> None:
     message = query.message
     if not isinstance(message, Message) or message.text is None:
         return
+    remaining = _other_buttons(message.reply_markup, query.data)
     try:
-        await query.edit_message_text(f"{message.text_html}\n\n{outcome}")
+        await query.edit_message_text(f"{message.text_html}\n\n{outcome}", reply_markup=remaining)
     except BadRequest as error:
         # "message is not modified" when a second press lands on an already closed prompt
         log.info("prompt not edited: %s", error)

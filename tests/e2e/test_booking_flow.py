@@ -100,10 +100,15 @@ async def test_paul_lends_his_clio_to_the_village(fake: FakeTelegram, bot: BotPr
 
     # Marie cancels; Paul is told.
     await fake.send_private(marie, "/annuler 1")
-    done = await fake.next_message(chat=marie)
-    assert "C'est annulé" in done["text"]
+    confirm = await fake.next_message(chat=marie)
+    assert "La Clio de Paul" in confirm["text"]
+    query = await fake.press_button(marie, confirm, _callback(confirm, "v1:can:"))
     notice = await fake.next_message(chat=paul)
     assert "Marie a annulé" in notice["text"]
+    answer = await fake.wait_for_call(
+        "answerCallbackQuery", lambda call: call.params["callback_query_id"] == query
+    )
+    assert "C'est annulé" in answer.params["text"]
 
     # Anne never opened the private chat: her answer waits behind a link in the group.
     await fake.send_text(anne, village, "/reserver clio samedi 15h-17h")

@@ -417,3 +417,23 @@ async def test_an_owners_windows_are_listed_privately(s: Scene) -> None:
     await s.fake.wait_for_call("editMessageText")
     assert s.rows("SELECT count(*) FROM availability") == [(0,)]
     assert_said_nothing_more(s.fake)
+
+
+async def test_answering_one_line_of_my_bookings_keeps_the_other_buttons(s: Scene) -> None:
+    for when in ("demain 10h-12h", "demain 14h-16h"):
+        await _request(s, s.marie, f"clio {when}")
+        prompt = await s.fake.next_message(chat=s.paul)
+        await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+        await s.fake.next_message(chat=s.marie)
+    await s.fake.send_private(s.marie, "/resas")
+    listing = await s.fake.next_message(chat=s.marie)
+    first, second = Callback(Kind.CANCEL, 1).data(), Callback(Kind.CANCEL, 2).data()
+    assert {first, second} <= set(_buttons(listing))
+    mark = s.fake.mark()
+    await s.fake.press_button(s.marie, listing, first)
+    await s.fake.wait_for_call("editMessageText", since=mark)
+    after = s.fake.message(s.marie, int(str(listing["message_id"])))
+    assert after is not None
+    assert first not in _buttons(after)
+    assert second in _buttons(after)
+    assert "C'est annulé" in after["text"]

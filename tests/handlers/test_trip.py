@@ -326,7 +326,8 @@ async def test_cancelling_drops_the_reminders(s: Scene) -> None:
     assert jobs is not None
     assert jobs.get_jobs_by_name("reminder-pickup-1")
     await s.fake.send_private(s.marie, "/annuler 1")
-    await s.fake.next_message(chat=s.marie, text_contains="annulé")
+    confirm = await s.fake.next_message(chat=s.marie, text_contains="Annuler celle-ci")
+    await s.fake.press_button(s.marie, confirm, text="❌ Oui, annuler")
     await s.fake.next_message(chat=s.paul, text_contains="annulé")
     assert not [job for job in jobs.jobs() if job.name and job.name.startswith("reminder-")]
 
