@@ -26,7 +26,7 @@ from handlers.car_form import (
     rebutton,
 )
 from handlers.context import CovoisinContext
-from handlers.delivery import tell_privately
+from handlers.delivery import Private, open_private_chat_line, tell_each_privately
 from handlers.guards import is_group_member
 from handlers.render import car_title, first_name
 from handlers.speech import (
@@ -299,13 +299,26 @@ async def _remove(
         await query.answer(say(refusal, car=car_title(car.name)))
         return
     await query.answer()
+    notices = [
+        await _borrower_notice(context, car, presser.first_name, booking)
+        for booking in result.cancelled
+    ]
+    unreached = await tell_each_privately(
+        context, notices, group_chat_id=car.chat_id, nudge_in_group=False
+    )
     group_say = await group_speaker(context, car.chat_id)
     announcement = group_say(
         "cars.removed.group", car=car_title(car.name), owner=presser.first_name
     )
+    # One group message for the removal: borrowers whose private chat is closed are named
+    # in it, with the button that opens it.
+    open_chat = None
+    if unreached:
+        line, open_chat = await open_private_chat_line(context, group_say, unreached)
+        announcement += "\n" + line
     if in_group:
         # The question becomes the answer: still one message in the group.
-        await query.edit_message_text(announcement)
+        await query.edit_message_text(announcement, reply_markup=open_chat)
     else:
         say = await personal_speaker(context, presser, car.chat_id)
         group = await context.services.repos.groups.get(car.chat_id)
@@ -315,20 +328,18 @@ async def _remove(
         if result.cancelled:
             done.append(say.plural("cars.removed.cancelled", len(result.cancelled)))
         await query.edit_message_text("\n".join(done))
-        await context.bot.send_message(car.chat_id, announcement)
-    for booking in result.cancelled:
-        await _tell_borrower(context, car, presser.first_name, booking)
+        await context.bot.send_message(car.chat_id, announcement, reply_markup=open_chat)
 
 
-async def _tell_borrower(
+async def _borrower_notice(
     context: CovoisinContext, car: Car, owner_name: str, booking: Booking
-) -> None:
+) -> Private:
     say = await member_speaker(context, booking.borrower_id, car.chat_id)
     # A request nobody had answered yet, or a booking already accepted.
     key = "cars.removed.borrower_booking" if booking.decided_at else "cars.removed.borrower_request"
     when = format_interval_long(booking.start, booking.end, say.zone, say.language)
     text = say(key, car=car_title(car.name), owner=owner_name, when=when)
-    await tell_privately(context, booking.borrower_id, text, group_chat_id=car.chat_id)
+    return Private(booking.borrower_id, text)
 
 
 # Co-managers

@@ -437,6 +437,24 @@ async def test_removing_from_the_card_cancels_and_tells_the_borrower(
     assert_said_nothing_more(fake)
 
 
+async def test_removing_names_a_borrower_with_a_closed_chat_in_the_one_announcement(
+    fake: FakeTelegram, app: CovoisinApp, village: Village
+) -> None:
+    await _meet(fake, village.group, village.paul, village.marie)
+    await _list_car(app, village.group.id, village.paul, "clio")
+    await _request(app, village.group.id, village.marie, "clio")
+    await fake.block_bot(village.marie)
+    card = await _card(fake, village.paul)
+    await _press(fake, village.paul, card, "Retirer")
+    await _press(fake, village.paul, await _edited(fake, village.paul, card), "Oui, la retirer")
+
+    announcement = await fake.next_message(chat=village.group)
+    assert announcement["text"].startswith("❌ La Clio de Paul n'est plus proposée.\nMarie")
+    assert _labels(announcement) == ["💬 Lire mon message"]
+    await _edited(fake, village.paul, card)
+    assert_said_nothing_more(fake)
+
+
 async def test_removing_in_the_group_only_by_its_owner(
     fake: FakeTelegram, app: CovoisinApp, village: Village
 ) -> None:
