@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,11 @@ class PatientRateLimiter(AIORateLimiter):
                 # Messages were already retried by AIORateLimiter; other calls wait here.
                 if _posts_to_a_chat(endpoint) or attempt == self._network_retries:
                     raise
-                await asyncio.sleep(_seconds(exc.retry_after))
+                with warnings.catch_warnings():
+                    # PTB warns that the type will change; `_seconds` takes either.
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    delay = exc.retry_after
+                await asyncio.sleep(_seconds(delay))
             except NetworkError as exc:
                 if attempt == self._network_retries or endpoint == "getUpdates":
                     raise
