@@ -453,36 +453,24 @@ async def rebuild_expiry_jobs(app: CovoisinApp) -> int:
 async def _upcoming_lines(
     context: CovoisinContext, say: Speaker, user_id: int
 ) -> list[tuple[BookingView, str]]:
+    """/resas, numbered: what the member borrows first, then what they lend."""
     upcoming = await context.services.booking.upcoming_for(user_id)
+    sides = [("bookings.line.borrower", v) for v in upcoming.as_borrower] + [
+        ("bookings.line.manager", v) for v in upcoming.as_manager
+    ]
     lines: list[tuple[BookingView, str]] = []
-    for view in upcoming.as_borrower:
-        lines.append(
-            (
-                view,
-                say(
-                    "bookings.line.borrower",
-                    number=len(lines) + 1,
-                    car=car_title(view.car.name),
-                    owner=await first_name(context, view.car.owner_id),
-                    when=when_short(say, view.booking.start, view.booking.end),
-                    status=say(f"bookings.status.{view.booking.status}"),
-                ),
-            )
+    for number, (key, view) in enumerate(sides, start=1):
+        booking = view.booking
+        line = say(
+            key,
+            number=number,
+            car=car_title(view.car.name),
+            owner=await first_name(context, view.car.owner_id),
+            borrower=await first_name(context, booking.borrower_id),
+            when=when_short(say, booking.start, booking.end),
+            status=say(f"bookings.status.{booking.status}"),
         )
-    for view in upcoming.as_manager:
-        lines.append(
-            (
-                view,
-                say(
-                    "bookings.line.manager",
-                    number=len(lines) + 1,
-                    car=car_title(view.car.name),
-                    borrower=await first_name(context, view.booking.borrower_id),
-                    when=when_short(say, view.booking.start, view.booking.end),
-                    status=say(f"bookings.status.{view.booking.status}"),
-                ),
-            )
-        )
+        lines.append((view, line))
     return lines
 
 
