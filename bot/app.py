@@ -17,6 +17,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults
 
 from bot.booking.service import BookingService
 from bot.i18n import Translator
+from bot.reputation.service import ReputationService
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.transport import PatientRateLimiter
@@ -51,6 +52,7 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 translator=translator,
                 booking=BookingService(repos, clock),
                 trips=TripService(repos, clock),
+                reputation=ReputationService(repos, clock),
                 clock=clock,
             )
         )

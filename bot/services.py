@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot.booking.service import BookingService
 from bot.i18n import Translator
+from bot.reputation.service import ReputationService
 from bot.settings import Settings
 from bot.trips.service import TripService
 from storage import Repositories
@@ -24,5 +25,6 @@ class Services:
     translator: Translator
     booking: BookingService
     trips: TripService
+    reputation: ReputationService
     # Injected so tests can move time; production uses the wall clock.
     clock: Callable[[], datetime] = utc_now

@@ -9,7 +9,9 @@ from storage.bookings import BookingRepository
 from storage.cars import CarRepository
 from storage.db import Database
 from storage.groups import GroupRepository
+from storage.ledger import LedgerRepository
 from storage.pending import PendingMessageRepository
+from storage.reputation import ReputationRepository
 from storage.settings import GroupSettingsRepository
 from storage.trips import TripRepository
 from storage.users import UserRepository
@@ -26,6 +28,8 @@ class Repositories:
     bookings: BookingRepository
     settings: GroupSettingsRepository
     trips: TripRepository
+    ledger: LedgerRepository
+    reputation: ReputationRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -39,6 +43,8 @@ class Repositories:
             bookings=BookingRepository(db),
             settings=GroupSettingsRepository(db),
             trips=TripRepository(db),
+            ledger=LedgerRepository(db),
+            reputation=ReputationRepository(db),
         )
 
 

@@ -125,7 +125,8 @@ class Database:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (our migrations hold no triggers or `;` in strings)."""
+    """Split a migration into statements (`complete_statement` knows trigger bodies; our
+    migrations hold no `;` inside strings)."""
     import sqlite3
 
     statements: list[str] = []

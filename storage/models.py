@@ -198,6 +198,10 @@ class GroupSettings:
     end_reminder_seconds: int = 1800
     overdue_alert_seconds: int = 1800
     pending_reminder_seconds: int = 7200
+    # Reputation (storage/migrations/0004_reputation.sql).
+    trusted_min_vouches: int = 1
+    trusted_min_borrowings: int = 2
+    charter: str | None = None
 
     @property
     def request_expiry(self) -> timedelta:
@@ -277,3 +281,63 @@ class ContributionRecord:
     paid_at: datetime | None
     confirmed_by: int | None
     confirmed_at: datetime | None
+
+
+# Reputation (storage/migrations/0004_reputation.sql).
+
+
+class LedgerKind(StrEnum):
+    BORROWED = "borrowed"
+    LENT = "lent"
+    INCIDENT_OPENED = "incident_opened"
+    INCIDENT_RESOLVED = "incident_resolved"
+    NO_SHOW = "no_show"
+    LATE_CANCELLATION = "late_cancellation"
+    FEEDBACK_RECEIVED = "feedback_received"
+    VOUCH_GIVEN = "vouch_given"
+    VOUCH_WITHDRAWN = "vouch_withdrawn"
+    CONTRIBUTION_PAID = "contribution_paid"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """What happened to `user_id` in the group; `other_id` is the other party."""
+
+    chat_id: int
+    user_id: int
+    kind: LedgerKind
+    at: datetime
+    other_id: int | None = None
+    booking_id: int | None = None
+    incident_id: int | None = None
+    late_minutes: int | None = None
+    thumbs_up: bool | None = None
+
+
+class FeedbackSide(StrEnum):
+    """Who answers: the borrower about the owner's side, the managers about the borrower."""
+
+    BORROWER = "borrower"
+    OWNER = "owner"
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    booking_id: int
+    side: FeedbackSide
+    author_id: int
+    subject_id: int
+    thumbs_up: bool
+    tags: tuple[str, ...]
+    comment: str
+    given_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackRound:
+    """A returned booking's feedback: due to be revealed at `due_at` at the latest."""
+
+    booking_id: int
+    returned_at: datetime
+    due_at: datetime
+    revealed_at: datetime | None

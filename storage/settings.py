@@ -1,4 +1,5 @@
-"""A group's booking settings: request expiry, longest booking, how far ahead."""
+"""A group's settings: request expiry, longest booking, how far ahead, reminders, who is
+trusted and the charter."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ class GroupSettingsRepository:
             end_reminder_seconds=row["end_reminder_seconds"],
             overdue_alert_seconds=row["overdue_alert_seconds"],
             pending_reminder_seconds=row["pending_reminder_seconds"],
+            trusted_min_vouches=row["trusted_min_vouches"],
+            trusted_min_borrowings=row["trusted_min_borrowings"],
+            charter=row["charter"],
         )
 
     async def save(self, conn: aiosqlite.Connection, chat_id: int, settings: GroupSettings) -> None:
@@ -38,8 +42,8 @@ class GroupSettingsRepository:
             INSERT INTO group_settings
                 (chat_id, request_expiry_minutes, max_duration_minutes, horizon_days,
                  pickup_reminder_seconds, end_reminder_seconds, overdue_alert_seconds,
-                 pending_reminder_seconds)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                 pending_reminder_seconds, trusted_min_vouches, trusted_min_borrowings, charter)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (chat_id) DO UPDATE SET
                 request_expiry_minutes = excluded.request_expiry_minutes,
                 max_duration_minutes = excluded.max_duration_minutes,
@@ -47,7 +51,10 @@ class GroupSettingsRepository:
                 pickup_reminder_seconds = excluded.pickup_reminder_seconds,
                 end_reminder_seconds = excluded.end_reminder_seconds,
                 overdue_alert_seconds = excluded.overdue_alert_seconds,
-                pending_reminder_seconds = excluded.pending_reminder_seconds
+                pending_reminder_seconds = excluded.pending_reminder_seconds,
+                trusted_min_vouches = excluded.trusted_min_vouches,
+                trusted_min_borrowings = excluded.trusted_min_borrowings,
+                charter = excluded.charter
             """,
             (
                 chat_id,
@@ -58,5 +65,8 @@ class GroupSettingsRepository:
                 settings.end_reminder_seconds,
                 settings.overdue_alert_seconds,
                 settings.pending_reminder_seconds,
+                settings.trusted_min_vouches,
+                settings.trusted_min_borrowings,
+                settings.charter,
             ),
         )

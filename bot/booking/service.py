@@ -34,6 +34,7 @@ from bot.booking.rules import (
 )
 from bot.booking.status import can_move
 from bot.dates import Interval, WeeklyRule
+from bot.reputation.service import ledger_entry
 from storage import Repositories
 from storage.models import (
     Booking,
@@ -41,6 +42,7 @@ from storage.models import (
     Car,
     CarDraft,
     GroupSettings,
+    LedgerKind,
     Window,
     WindowKind,
 )
@@ -537,6 +539,11 @@ class BookingService:
                 return ActionRefused(ActionRefusalReason.ALREADY_HANDLED, booking)
             late = is_late_cancellation(booking.status, booking.start, now)
             await self._repos.bookings.cancel(conn, booking.id, user_id, now, late)
+            if late:
+                other = booking.borrower_id if user_id != booking.borrower_id else managers[0]
+                await self._repos.ledger.add(
+                    conn, ledger_entry(booking, user_id, LedgerKind.LATE_CANCELLATION, other, now)
+                )
             involved = dict.fromkeys([booking.borrower_id, *managers])
             notify = tuple(member for member in involved if member != user_id)
             car = await self._reread_car(booking.car_id)

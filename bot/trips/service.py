@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot.booking.status import can_move
+from bot.reputation.rules import late_minutes
+from bot.reputation.service import ledger_entry, reveal_deadline
 from bot.trips.rules import (
     OdometerProblem,
     Reminder,
@@ -34,6 +36,8 @@ from storage.models import (
     CheckOutcome,
     ContributionRecord,
     Incident,
+    LedgerEntry,
+    LedgerKind,
     Reading,
     ReadingMoment,
     ReminderKind,
@@ -292,6 +296,22 @@ class TripService:
                 now,
             )
             await self._repos.trips.mark_returned(conn, booking_id)
+            await self._repos.ledger.add(
+                conn,
+                LedgerEntry(
+                    chat_id=booking.chat_id,
+                    user_id=booking.borrower_id,
+                    kind=LedgerKind.BORROWED,
+                    at=now,
+                    other_id=car.owner_id,
+                    booking_id=booking_id,
+                    late_minutes=late_minutes(booking.end, now),
+                ),
+            )
+            await self._repos.ledger.add(
+                conn, ledger_entry(booking, car.owner_id, LedgerKind.LENT, booking.borrower_id, now)
+            )
+            await self._repos.reputation.open_round(conn, booking_id, now, reveal_deadline(now))
             suggestion = suggest_contribution(
                 car.contribution_per_km_cents,
                 car.contribution_per_day_cents,
@@ -367,6 +387,9 @@ class TripService:
             incident = await self._repos.trips.open_incident(
                 conn, booking_id, manager_id, text, photo_file_id, now
             )
+            await self._repos.ledger.add(
+                conn, self._incident_entry(trip.booking, incident.id, manager_id, now, opened=True)
+            )
         return IncidentView(incident, trip)
 
     async def resolve_incident(self, incident_id: int, user_id: int) -> IncidentView | TripRefused:
@@ -383,7 +406,25 @@ class TripService:
                 return TripRefused(TripRefusalReason.ALREADY_HANDLED, trip.booking)
             resolved = await self._repos.trips.incident(incident_id)
             assert resolved is not None
+            await self._repos.ledger.add(
+                conn, self._incident_entry(trip.booking, incident_id, user_id, now, opened=False)
+            )
         return IncidentView(resolved, trip)
+
+    @staticmethod
+    def _incident_entry(
+        booking: Booking, incident_id: int, by_user: int, at: datetime, *, opened: bool
+    ) -> LedgerEntry:
+        """An incident counts on the borrower's record until it is resolved."""
+        return LedgerEntry(
+            chat_id=booking.chat_id,
+            user_id=booking.borrower_id,
+            kind=LedgerKind.INCIDENT_OPENED if opened else LedgerKind.INCIDENT_RESOLVED,
+            at=at,
+            other_id=by_user,
+            booking_id=booking.id,
+            incident_id=incident_id,
+        )
 
     # No-show
 
@@ -399,6 +440,10 @@ class TripService:
             if not may_mark_no_show(booking, now):
                 return TripRefused(TripRefusalReason.TOO_EARLY, booking)
             await self._repos.trips.mark_no_show(conn, booking_id, manager_id, now)
+            await self._repos.ledger.add(
+                conn,
+                ledger_entry(booking, booking.borrower_id, LedgerKind.NO_SHOW, manager_id, now),
+            )
         return await self._trip(booking_id)
 
     # Contribution
@@ -415,6 +460,12 @@ class TripService:
                 return TripRefused(TripRefusalReason.NOTHING_TO_PAY, trip.booking)
             if not await self._repos.trips.mark_paid(conn, booking_id, now):
                 return TripRefused(TripRefusalReason.ALREADY_HANDLED, trip.booking)
+            await self._repos.ledger.add(
+                conn,
+                ledger_entry(
+                    trip.booking, user_id, LedgerKind.CONTRIBUTION_PAID, record.owner_id, now
+                ),
+            )
         return OpenContribution(await self._reread_contribution(booking_id), trip)
 
     async def confirm_paid(
