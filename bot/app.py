@@ -22,7 +22,18 @@ from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.transport import PatientRateLimiter
 from bot.trips.service import TripService
-from handlers import availability, booking, cars, errors, help, membership, start, trip, trip_form
+from handlers import (
+    availability,
+    booking,
+    cars,
+    errors,
+    help,
+    membership,
+    reputation,
+    start,
+    trip,
+    trip_form,
+)
 from handlers.context import CONTEXT_TYPES, CovoisinApp
 from handlers.menus import publish_menus
 from storage import Database, Repositories
@@ -62,6 +73,8 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
         log.info("%d pending requests waiting for an answer", rebuilt)
         reminders = await trip.rebuild_reminder_jobs(app)
         log.info("%d reminders scheduled", reminders)
+        reveals = await reputation.rebuild_reveal_jobs(app)
+        log.info("%d feedback rounds waiting to be revealed", reveals)
         log.info("ready as @%s, database %s", app.bot.username, settings.db_path)
 
     async def close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -100,6 +113,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *booking.handlers(app.bot.username),
         *trip_form.handlers(),
         *trip.handlers(),
+        *reputation.handlers(),
         *availability.handlers(),
         *start.handlers(),
         *help.handlers(app.bot.username),

@@ -43,6 +43,13 @@ class Kind(StrEnum):
     NO_SHOW = "noshow"
     PAID = "paid"
     PAID_CONFIRM = "paidok"
+    # A car's auto-accept of trusted neighbours: the option is "on" or "off".
+    CAR_AUTO = "cauto"
+    # Feedback after a return (handlers/reputation.py): the id is the booking's, the option
+    # the answer (up, down, a tag, send).
+    FEEDBACK = "fb"
+    # The charter's « J'accepte »: the id is the group's, the option the member's id.
+    CHARTER = "charter"
 
 
 class Callback(NamedTuple):

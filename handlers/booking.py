@@ -49,6 +49,13 @@ from handlers.render import (
     when_long,
     when_short,
 )
+from handlers.reputation import (
+    accept_charter,
+    ask_charter,
+    auto_accept,
+    profile_line,
+    tell_auto_accepted,
+)
 from handlers.speech import Speaker, group_speaker, member_speaker, mention, personal_speaker
 from handlers.trip import booking_buttons, cancel_reminders, open_amounts, plan_reminders
 from storage.models import Booking, BookingStatus, Car
@@ -103,11 +110,20 @@ async def _request(update: Update, context: CovoisinContext, place: Place) -> No
     except DateParseError as error:
         await message.reply_text(say(error.message_key, text=error.text))
         return
+    charter = await context.services.reputation.charter_to_accept(place.chat_id, user.id)
+    if charter is not None:
+        # The request waits for « J'accepte » (on_charter_accepted), then goes on.
+        await ask_charter(context, message, place, user.id, charter)
+        return
     result = await context.services.booking.request(
         place.chat_id, user.id, place.mention.car_key, interval
     )
     if isinstance(result, Refusal):
         await message.reply_text(await _refusal_text(context, say, result, place, interval))
+        return
+    accepted = await auto_accept(context, result)
+    if accepted is not None:
+        await _auto_accepted(context, message, place, accepted, user.first_name)
         return
     unreached = await _announce_request(context, place, result, user.first_name)
     text = say(
@@ -142,6 +158,7 @@ async def _announce_request(
             when=when_long(say, booking.start, booking.end),
             expires=moment(say, booking.expires_at),
         )
+        text += "\n" + await profile_line(context, say, place.chat_id, booking.borrower_id)
         reached = await tell_privately(
             context,
             manager_id,
@@ -155,6 +172,41 @@ async def _announce_request(
     schedule_expiry(context.job_queue, booking.id, booking.expires_at)
     await plan_reminders(context, booking.id)
     return unreached
+
+
+async def _auto_accepted(
+    context: CovoisinContext,
+    message: Message,
+    place: Place,
+    accepted: Accepted,
+    borrower_name: str,
+) -> None:
+    """A trusted neighbour's request, accepted at once: the managers are told, the
+    requests it overlapped are declined as after an owner's Accept."""
+    booking, car = accepted.booking, accepted.car
+    await plan_reminders(context, booking.id)
+    await tell_auto_accepted(context, accepted)
+    outcomes = []
+    for other in accepted.declined:
+        cancel_expiry(context.job_queue, other.id)
+        outcomes.append(await _outcome(context, other, car, "booking.outcome.superseded"))
+    await tell_each_privately(context, outcomes, group_chat_id=booking.chat_id)
+    await message.reply_text(
+        place.say(
+            "reputation.auto.accepted",
+            borrower=borrower_name,
+            car=car_title(car.name),
+            owner=await first_name(context, car.owner_id),
+            when=when_long(place.say, booking.start, booking.end),
+        )
+    )
+
+
+async def on_charter_accepted(update: Update, context: CovoisinContext) -> None:
+    """« J'accepte » under the charter: recorded once, then the request it held goes on."""
+    held = await accept_charter(update, context)
+    if held is not None:
+        await _request(update, context, held)
 
 
 def _decision_buttons(say: Speaker, booking_id: int) -> InlineKeyboardMarkup:
@@ -630,4 +682,5 @@ def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, Non
         CommandHandler(["cancel", "annuler"], cancel_command, MESSAGE),
         CallbackQueryHandler(on_decision, pattern=r"^v1:(acc|dec):"),
         CallbackQueryHandler(on_cancel_button, pattern=r"^v1:can:"),
+        CallbackQueryHandler(on_charter_accepted, pattern=r"^v1:charter:"),
     ]

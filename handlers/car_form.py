@@ -320,6 +320,15 @@ def card_keyboard(say: Speaker, car: Car, viewer_id: int) -> InlineKeyboardMarku
     )
     rows = [[pause, edit]]
     if car.owner_id == viewer_id:
+        auto = "off" if car.auto_accept_trusted else "on"
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    say(f"reputation.button.auto_{auto}"),
+                    callback_data=Callback(Kind.CAR_AUTO, car.id, auto).data(),
+                )
+            ]
+        )
         remove = InlineKeyboardButton(
             say("cars.button.remove"), callback_data=Callback(Kind.CAR_REMOVE, car.id).data()
         )

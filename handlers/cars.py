@@ -154,6 +154,27 @@ async def _set_paused(update: Update, context: CovoisinContext, *, paused: bool)
     await query.edit_message_text(text, reply_markup=keyboard)
 
 
+async def on_auto_accept(update: Update, context: CovoisinContext) -> None:
+    """The owner switches the auto-accept of trusted neighbours on or off."""
+    pressed = await _pressed_car(update, context)
+    query = update.callback_query
+    if pressed is None or query is None:
+        return
+    callback, car, say = pressed
+    wanted = callback.option == "on"
+    if car.auto_accept_trusted == wanted:
+        await query.answer(say("cars.refusal.stale"))
+        return
+    result = await context.services.booking.set_auto_accept(car.id, query.from_user.id, wanted)
+    if isinstance(result, CarRefused):
+        await query.answer(say("cars.refusal.not_owner", car=car_title(car.name)))
+        return
+    done = "reputation.auto.on" if wanted else "reputation.auto.off"
+    await query.answer(say(done, car=car_title(car.name)))
+    text, keyboard = await card(context, say, result, query.from_user.id)
+    await query.edit_message_text(text, reply_markup=keyboard)
+
+
 async def on_edit(update: Update, context: CovoisinContext) -> None:
     """« Modifier »: the fields to choose from (the form takes over from there); « Retour »."""
     pressed = await _pressed_car(update, context)
@@ -438,6 +459,7 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
         CommandHandler(["comanager", "cogerant"], add_comanager, MESSAGE),
         CallbackQueryHandler(on_pause, pattern=button_of(Kind.CAR_PAUSE)),
         CallbackQueryHandler(on_resume, pattern=button_of(Kind.CAR_RESUME)),
+        CallbackQueryHandler(on_auto_accept, pattern=button_of(Kind.CAR_AUTO, "on", "off")),
         CallbackQueryHandler(on_remove, pattern=button_of(Kind.CAR_REMOVE, None, YES, NO)),
         CallbackQueryHandler(on_edit, pattern=button_of(Kind.CAR_EDIT, None, BACK)),
     ]

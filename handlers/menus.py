@@ -26,6 +26,8 @@ MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("unavailable", "indispo", _BOTH),
     ("comanager", "cogerant", frozenset({"group"})),
     ("removecar", "retirer", _BOTH),
+    ("profile", "profil", _BOTH),
+    ("vouch", "garant", frozenset({"group"})),
     ("help", "aide", _BOTH),
 )
 

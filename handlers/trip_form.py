@@ -44,6 +44,7 @@ from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
 from handlers.car_form import button_of, rebutton
 from handlers.context import CovoisinContext
 from handlers.render import car_title, moment
+from handlers.reputation import offer_feedback
 from handlers.speech import Speaker, personal_speaker
 from handlers.trip import (
     cancel_reminders,
@@ -394,6 +395,7 @@ async def _finish(
         markup = one_button(say("trip.button.paid"), Kind.PAID, returned.trip.booking.id)
     await context.bot.send_message(user.id, "\n".join(lines), reply_markup=markup)
     await report_return(context, returned)
+    await offer_feedback(context, returned.trip)
     return ConversationHandler.END
 
 

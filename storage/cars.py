@@ -197,6 +197,13 @@ class CarRepository:
     async def set_paused(self, conn: aiosqlite.Connection, car_id: int, paused: bool) -> None:
         await conn.execute("UPDATE cars SET paused = ? WHERE id = ?", (int(paused), car_id))
 
+    async def set_auto_accept(
+        self, conn: aiosqlite.Connection, car_id: int, auto_accept: bool
+    ) -> None:
+        await conn.execute(
+            "UPDATE cars SET auto_accept_trusted = ? WHERE id = ?", (int(auto_accept), car_id)
+        )
+
     async def mark_removed(self, conn: aiosqlite.Connection, car_id: int, now: datetime) -> bool:
         """True if this call removed it (a car is removed once)."""
         cursor = await conn.execute(

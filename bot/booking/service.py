@@ -285,6 +285,19 @@ class BookingService:
             await self._repos.cars.set_paused(conn, car.id, paused)
             return await self._reread_car(car.id)
 
+    async def set_auto_accept(
+        self, car_id: int, by_user: int, auto_accept: bool
+    ) -> Car | CarRefused:
+        """The owner lets trusted neighbours' requests be accepted at once."""
+        async with self._db.transaction() as conn:
+            car = await self._listed_car(car_id, None)
+            if isinstance(car, CarRefused):
+                return car
+            if car.owner_id != by_user:
+                return CarRefused(CarRefusalReason.NOT_OWNER)
+            await self._repos.cars.set_auto_accept(conn, car.id, auto_accept)
+            return await self._reread_car(car.id)
+
     async def add_manager(
         self, car_id: int, by_user: int, user_id: int, chat_id: int | None = None
     ) -> tuple[int, ...] | CarRefused:

@@ -118,6 +118,9 @@ async def test_marie_borrows_the_clio_from_reminder_to_payment(
     assert "120 km" in back["text"] and "41,00" in back["text"]
     report = await fake.next_message(chat=paul)
     assert "Marie a rendu votre Clio" in report["text"]
+    # Both sides are asked for their feedback (tests/handlers/test_reputation.py).
+    await fake.next_message(chat=marie, text_contains="Votre avis sur Paul")
+    await fake.next_message(chat=paul, text_contains="Votre avis sur Marie")
 
     await fake.press_button(paul, report, _callback(report, "v1:ok:"))
     assert "Paul confirme" in (await fake.next_message(chat=marie))["text"]

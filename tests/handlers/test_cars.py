@@ -22,6 +22,7 @@ from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import running_bot, services_of
 
 PARIS = ZoneInfo("Europe/Paris")
+AUTO_ACCEPT = "🤝 Accepter les voisins de confiance sans attendre"
 # A PNG header is all the fake reads to size a picture: 1280×960 comes in four sizes.
 BIG_PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 1280, 960) + b"\x08\x06"
 
@@ -177,7 +178,7 @@ async def test_listing_a_car_from_the_group_link_to_the_announcement(
         "pas d'animaux",
     ):
         assert shown in confirmation["text"]
-    assert _labels(confirmation) == ["Mettre en pause", "Modifier", "Retirer"]
+    assert _labels(confirmation) == ["Mettre en pause", "Modifier", AUTO_ACCEPT, "Retirer"]
     assert_said_nothing_more(fake)
 
     [car] = await _cars(app, village.group.id)
@@ -360,7 +361,7 @@ async def test_pause_and_resume_from_the_private_card(
     car = await _list_car(app, village.group.id, village.paul, "clio", rules="pas d'animaux")
     card = await _card(fake, village.paul)
     assert card["text"].startswith("🚗 Clio · Village\n5 places, essence, garée devant la mairie")
-    assert _labels(card) == ["Mettre en pause", "Modifier", "Retirer"]
+    assert _labels(card) == ["Mettre en pause", "Modifier", AUTO_ACCEPT, "Retirer"]
 
     query = await _press(fake, village.paul, card, "Mettre en pause")
     assert "en pause" in await _answered(fake, query)

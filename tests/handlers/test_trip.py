@@ -128,7 +128,14 @@ async def _returned(s: Scene) -> tuple[Message, Message]:
     photo = await _press(s, s.marie, fuel, Callback(Kind.TRIP_FORM, 1, "f4").data())
     back = await _press(s, s.marie, photo, Callback(Kind.TRIP_FORM, 1, "skip").data())
     report = await s.fake.next_message(chat=s.paul, text_contains="a rendu votre Clio")
+    await _feedback_asked(s)
     return back, report
+
+
+async def _feedback_asked(s: Scene) -> None:
+    """After a return both sides are asked for feedback (tests/handlers/test_reputation.py)."""
+    await s.fake.next_message(chat=s.marie, text_contains="Votre avis sur Paul")
+    await s.fake.next_message(chat=s.paul, text_contains="Votre avis sur Marie")
 
 
 async def _alert(s: Scene, who: FakeUser, message: Message, data: str) -> str:
@@ -193,6 +200,7 @@ async def test_pickup_then_return_then_all_good_then_paid(s: Scene) -> None:
     assert "41,00" in back["text"]
     report = await s.fake.next_message(chat=s.paul, text_contains="Marie a rendu votre Clio")
     assert "120 km" in report["text"] and "plein" in report["text"]
+    await _feedback_asked(s)
 
     await s.fake.press_button(s.paul, report, _data(report, Kind.ALL_GOOD))
     thanks = await s.fake.next_message(chat=s.marie)
