@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel.dates import format_date
@@ -343,7 +343,7 @@ async def offer_feedback(context: CovoisinContext, trip: Trip) -> None:
     await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
     found = await context.services.repos.reputation.round(booking.id)
     if found is not None:
-        schedule_reveal(context.job_queue, booking.id, found.due_at)
+        schedule_reveal(context.job_queue, booking.id, found.due_at, context.services.clock())
 
 
 async def _refuse(query: CallbackQuery, say: Speaker, refused: ReputationRefused) -> None:
@@ -448,18 +448,22 @@ async def on_cancel(update: Update, context: CovoisinContext) -> object:
 # The reveal: the database holds the truth; jobs are rebuilt from it at start.
 
 
-def _reveal_job_name(booking_id: int) -> str:
+def reveal_job_name(booking_id: int) -> str:
     return f"feedback-reveal-{booking_id}"
 
 
-def schedule_reveal(jobs: JobQueue[Any] | None, booking_id: int, at: datetime) -> None:
+def schedule_reveal(
+    jobs: JobQueue[Any] | None, booking_id: int, at: datetime, now: datetime
+) -> None:
+    """The reveal of one booking's feedback at `at`, read on the services' clock (`now`)."""
     assert jobs is not None, "the job-queue extra is a dependency"
-    name = _reveal_job_name(booking_id)
+    name = reveal_job_name(booking_id)
     if not jobs.get_jobs_by_name(name):
-        # No misfire grace: a reveal due while the bot was down runs as soon as it starts.
+        # A delay rather than an instant, so the job follows the clock the rounds were
+        # written with; one due while the bot was down runs as soon as it starts.
         jobs.run_once(
             reveal_job,
-            when=at,
+            when=max(at - now, timedelta(0)),
             data=booking_id,
             name=name,
             job_kwargs={"misfire_grace_time": None},
@@ -477,7 +481,7 @@ async def reveal_now(context: CovoisinContext, booking_id: int) -> None:
     if reveal is None:
         return
     assert context.job_queue is not None
-    for job in context.job_queue.get_jobs_by_name(_reveal_job_name(booking_id)):
+    for job in context.job_queue.get_jobs_by_name(reveal_job_name(booking_id)):
         job.schedule_removal()
     if not reveal.answers:
         return  # nobody answered in seven days: nothing to show
@@ -521,9 +525,10 @@ async def _answer_line(context: CovoisinContext, say: Speaker, answer: Feedback)
 
 
 async def rebuild_reveal_jobs(app: CovoisinApp) -> int:
-    plan = await app.bot_data.services.reputation.reveal_plan()
+    services = app.bot_data.services
+    plan = await services.reputation.reveal_plan()
     for booking_id, due_at in plan:
-        schedule_reveal(app.job_queue, booking_id, due_at)
+        schedule_reveal(app.job_queue, booking_id, due_at, services.clock())
     return len(plan)
 
 

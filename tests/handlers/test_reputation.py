@@ -332,3 +332,59 @@ async def test_the_charter_comes_before_the_first_request_only(s: Scene) -> None
     await s.fake.next_message(chat=s.village, text_contains="Paul va répondre")
     await s.fake.next_message(chat=s.paul, text_contains="aimerait emprunter")
     assert s.rows("SELECT count(*) FROM charter_acceptances") == [(1,)]
+
+
+async def test_a_restart_in_the_middle_of_the_seven_days_reveals_once(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    clock = MovableClock()
+    paul, marie = fake.add_user("Paul", "paul"), fake.add_user("Marie", "marie")
+    village = fake.add_group("Saint-Martin", members=[paul, marie])
+    async with running_bot(fake, tmp_path, clock=clock) as app:
+        for member in (paul, marie):
+            await join(app, member, village)
+        services = services_of(app)
+        car = await services.booking.add_car(
+            village.id, paul.id, CarDraft(name="Clio", seats=5, energy=Energy.PETROL)
+        )
+        assert not isinstance(car, Exception)
+        start = clock() + timedelta(minutes=30)
+        requested = await services.booking.request(
+            village.id, marie.id, "clio", Interval(start, start + timedelta(hours=2))
+        )
+        assert isinstance(requested, Requested)
+        booking_id = requested.booking.id
+        await services.booking.accept(booking_id, paul.id)
+        await services.trips.record_pickup(booking_id, marie.id, 1000, 4, None)
+        await services.trips.record_return(booking_id, marie.id, 1030, 4, None)
+        await services.reputation.give_feedback(booking_id, paul.id, True, ["clean"])
+
+    # Three days later the bot restarts: the reveal waits for its seventh day.
+    clock.advance(timedelta(days=3))
+    async with running_bot(fake, tmp_path, clock=clock) as app:
+        assert app.job_queue is not None
+        [job] = app.job_queue.jobs()
+        assert job.name == f"feedback-reveal-{booking_id}"
+        assert _rows(tmp_path, "SELECT revealed_at IS NULL FROM feedback_rounds") == [(1,)]
+
+    # Down over the seventh day: the reveal runs at start, once, to both.
+    clock.advance(timedelta(days=4, minutes=1))
+    async with running_bot(fake, tmp_path, clock=clock) as app:
+        for reader in (marie, paul):
+            reveal = await fake.next_message(chat=reader, text_contains="Les avis sur le trajet")
+            assert "Paul sur Marie : 👍 · Propre" in reveal["text"]
+            assert "n'a pas répondu en 7 jours" in reveal["text"]
+    assert _rows(tmp_path, "SELECT revealed_at IS NOT NULL FROM feedback_rounds") == [(1,)]
+
+    async with running_bot(fake, tmp_path, clock=clock) as app:
+        assert app.job_queue is not None and app.job_queue.jobs() == ()
+    assert_said_nothing_more(fake)
+    profile = _rows(
+        tmp_path, "SELECT user_id, thumbs_up FROM ledger WHERE kind = 'feedback_received'"
+    )
+    assert profile == [(marie.id, 1)]
+
+
+def _rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(tmp_path / "data" / "covoisin.sqlite3") as conn:
+        return list(conn.execute(sql))
