@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 MESSAGE = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & MESSAGE
 WRITING = "writing"
+FORM_TIMEOUT = timedelta(minutes=30)
 UP, DOWN, SEND = "up", "down", "send"
 WITHDRAW_WORDS = frozenset({"retirer", "withdraw"})
 
@@ -71,7 +72,7 @@ async def _voucher_names(context: CovoisinContext, profile: Profile) -> list[str
 
 
 async def profile_line(context: CovoisinContext, say: Speaker, chat_id: int, user_id: int) -> str:
-    """« Marie : 5 emprunts, 5 rendus à l'heure · 👍 5 · 👎 0 · garantie par Jean »."""
+    """« Marie : 5 emprunts, 5 rendus à l'heure · 👍 5 · 👎 0 · 🤝 Jean », under a request."""
     profile = await context.services.reputation.profile_of(chat_id, user_id)
     name = await first_name(context, user_id)
     if not profile.borrowed:
@@ -581,6 +582,8 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
             },
             fallbacks=[CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE)],
             allow_reentry=True,
+            # An answer left half-written stops taking the member's messages as its comment.
+            conversation_timeout=FORM_TIMEOUT,
             name="feedback_form",
         )
     return [

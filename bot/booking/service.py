@@ -332,6 +332,13 @@ class BookingService:
                     continue  # picked up: the car is on the road, the trip runs its course
                 late = is_late_cancellation(booking.status, booking.start, now)
                 await self._repos.bookings.cancel(conn, booking.id, by_user, now, late)
+                if late:
+                    await self._repos.ledger.add(
+                        conn,
+                        ledger_entry(
+                            booking, by_user, LedgerKind.LATE_CANCELLATION, booking.borrower_id, now
+                        ),
+                    )
                 cancelled.append(await self._reread(booking.id))
             return CarRemoved(await self._reread_car(car.id), tuple(cancelled))
 

@@ -224,3 +224,12 @@ async def test_the_charter_is_accepted_once(trips: Trips, reputation: Reputation
     assert not await reputation.accept_charter(CHAT, BORROWER)
     assert await reputation.charter_to_accept(CHAT, BORROWER) is None
     assert await trips.village.count("charter_acceptances") == 1
+
+
+async def test_removing_a_car_just_before_a_booking_is_the_owner_s_late_cancellation(
+    trips: Trips, reputation: ReputationService
+) -> None:
+    await trips.accepted(timedelta(hours=1))
+    await trips.village.service.remove_car(trips.car.id, OWNER)
+    assert (await reputation.profile_of(CHAT, OWNER)).late_cancellations == 1
+    assert (await reputation.profile_of(CHAT, BORROWER)).late_cancellations == 0
