@@ -233,3 +233,12 @@ async def test_removing_a_car_just_before_a_booking_is_the_owner_s_late_cancella
     await trips.village.service.remove_car(trips.car.id, OWNER)
     assert (await reputation.profile_of(CHAT, OWNER)).late_cancellations == 1
     assert (await reputation.profile_of(CHAT, BORROWER)).late_cancellations == 0
+
+
+async def test_the_ledger_follows_a_group_upgraded_to_a_supergroup(
+    trips: Trips, reputation: ReputationService
+) -> None:
+    await returned(trips)
+    assert await trips.village.repos.groups.migrate(CHAT, -1009)
+    assert (await reputation.profile_of(-1009, BORROWER)).borrowed == 1
+    assert await trips.village.repos.ledger.of_member(CHAT, BORROWER) == []
