@@ -373,7 +373,9 @@ async def on_feedback_button(update: Update, context: CovoisinContext) -> object
     if callback.option in (UP, DOWN):
         draft = FeedbackDraft(callback.target, callback.option == UP)
     elif draft is None or draft.booking_id != callback.target:
-        await query.answer(say("button.stale"), show_alert=True)
+        # The half-written answer is gone (a restart, half an hour of silence): ask again.
+        await query.answer(say("button.stale"))
+        await query.edit_message_text(heading, reply_markup=_thumbs(say, callback.target))
         return ConversationHandler.END
     elif callback.option in FEEDBACK_TAGS:
         draft.tags ^= {callback.option}

@@ -388,3 +388,13 @@ async def test_a_restart_in_the_middle_of_the_seven_days_reveals_once(
 def _rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(tmp_path / "data" / "covoisin.sqlite3") as conn:
         return list(conn.execute(sql))
+
+
+async def test_a_lost_half_written_answer_asks_again(s: Scene) -> None:
+    asked_marie, _, _ = await _trip(s, "demain", 45000)
+    form = await _edited_message(s, s.marie, asked_marie, _data(asked_marie, Kind.FEEDBACK, "up"))
+    # The bot forgot the draft (as after a restart): the buttons go back to 👍 / 👎.
+    assert s.app.user_data[s.marie.id].pop("feedback_draft") is not None
+    again = await _edited_message(s, s.marie, form, _data(form, Kind.FEEDBACK, "send"))
+    _data(again, Kind.FEEDBACK, "up")
+    assert s.rows("SELECT count(*) FROM feedback") == [(0,)]
