@@ -151,14 +151,16 @@ async def _announce_request(
     unreached = []
     for manager_id in requested.managers:
         say = await member_speaker(context, manager_id, place.chat_id)
+        # The borrower's record right under the date, as the owner weighs the request.
+        profile = await profile_line(context, say, place.chat_id, booking.borrower_id)
         text = say(
             "booking.prompt",
             borrower=mention(booking.borrower_id, borrower_name),
             car=car_title(requested.car.name),
             when=when_long(say, booking.start, booking.end),
+            profile=Html(profile),
             expires=moment(say, booking.expires_at),
         )
-        text += "\n" + await profile_line(context, say, place.chat_id, booking.borrower_id)
         reached = await tell_privately(
             context,
             manager_id,

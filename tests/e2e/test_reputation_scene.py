@@ -113,7 +113,7 @@ async def _trip(
     for reader in (marie, paul):
         reveal = await fake.next_message(chat=reader, text_contains="Les avis sur le trajet")
         assert "Marie sur Paul : 👍" in reveal["text"] and "Paul sur Marie : 👍" in reveal["text"]
-    return str(prompt["text"]).splitlines()[-1]
+    return str(prompt["text"]).splitlines()[2]  # the profile line, under the date
 
 
 async def test_marie_becomes_trusted_and_the_clio_accepts_her_at_once(

@@ -117,7 +117,7 @@ async def _trip(s: Scene, day: str, km: int) -> tuple[Message, Message, str]:
     await s.fake.send_text(s.marie, s.village, f"/reserver clio {day} 10h-12h")
     await s.fake.next_message(chat=s.village, text_contains="Paul va répondre")
     prompt = await s.fake.next_message(chat=s.paul, text_contains="aimerait emprunter")
-    line = str(prompt["text"]).splitlines()[-1]
+    line = str(prompt["text"]).splitlines()[2]  # under the date
     await s.fake.press_button(s.paul, prompt, _data(prompt, Kind.ACCEPT))
     await s.fake.next_message(chat=s.marie, text_contains="d'accord")
     await s.fake.next_message(chat=s.marie, text_contains="⏰")
