@@ -17,18 +17,21 @@ from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults
 
 from bot.booking.service import BookingService
 from bot.i18n import Translator
+from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.transport import PatientRateLimiter
 from bot.trips.service import TripService
 from handlers import (
+    admins,
     availability,
     booking,
     cars,
     errors,
     help,
     membership,
+    moderation,
     reputation,
     start,
     trip,
@@ -64,6 +67,7 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 booking=BookingService(repos, clock),
                 trips=TripService(repos, clock),
                 reputation=ReputationService(repos, clock),
+                moderation=ModerationService(repos, clock),
                 clock=clock,
             )
         )
@@ -107,9 +111,12 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Features first, the catch-all help last; the bot's username is known by now."""
     for handler in membership.tracking_handlers():
         app.add_handler(handler, group=-1)
+    for handler in admins.tracking_handlers():
+        app.add_handler(handler, group=-2)
     features: list[BaseHandler[Any, Any, Any]] = [
         *membership.handlers(),
         *cars.handlers(),
+        *moderation.handlers(),
         *booking.handlers(app.bot.username),
         *trip_form.handlers(),
         *trip.handlers(),

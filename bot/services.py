@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from bot.booking.service import BookingService
 from bot.i18n import Translator
+from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
 from bot.settings import Settings
 from bot.trips.service import TripService
@@ -26,5 +27,6 @@ class Services:
     booking: BookingService
     trips: TripService
     reputation: ReputationService
+    moderation: ModerationService
     # Injected so tests can move time; production uses the wall clock.
     clock: Callable[[], datetime] = utc_now

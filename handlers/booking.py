@@ -116,7 +116,11 @@ async def _request(update: Update, context: CovoisinContext, place: Place) -> No
         await ask_charter(context, message, place, user.id, charter)
         return
     result = await context.services.booking.request(
-        place.chat_id, user.id, place.mention.car_key, interval
+        place.chat_id,
+        user.id,
+        place.mention.car_key,
+        interval,
+        banned=await context.services.moderation.is_banned(place.chat_id, user.id),
     )
     if isinstance(result, Refusal):
         await message.reply_text(await _refusal_text(context, say, result, place, interval))

@@ -385,7 +385,7 @@ async def add_comanager(update: Update, context: CovoisinContext) -> None:
     if car is None:
         await message.reply_text(_unknown_car(say, args[0], await service.cars(chat.id)))
         return
-    target = await _named_member(context, message, chat.id, args[1:])
+    target = await named_member(context, message, chat.id, args[1:])
     if target is None:
         await message.reply_text(say("cars.comanager.usage"))
         return
@@ -395,7 +395,7 @@ async def add_comanager(update: Update, context: CovoisinContext) -> None:
     await message.reply_text(await _share(context, say, car, user, target))
 
 
-async def _named_member(
+async def named_member(
     context: CovoisinContext, message: Message, chat_id: int, rest: list[str]
 ) -> tuple[int, str] | str | None:
     """The member meant: (id, first name); the @username we do not know; None if nobody."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -9,13 +10,38 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.services import Services
 
 
+class AdminCache:
+    """Each group's administrators as Telegram last listed them, kept a few minutes: every
+    admin command would otherwise cost a getChatAdministrators call."""
+
+    TTL = timedelta(minutes=5)
+
+    __slots__ = ("_entries",)
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[datetime, frozenset[int]]] = {}
+
+    def get(self, chat_id: int, now: datetime) -> frozenset[int] | None:
+        entry = self._entries.get(chat_id)
+        if entry is None or now - entry[0] >= self.TTL:
+            return None
+        return entry[1]
+
+    def put(self, chat_id: int, admin_ids: frozenset[int], now: datetime) -> None:
+        self._entries[chat_id] = (now, admin_ids)
+
+    def forget(self, chat_id: int) -> None:
+        self._entries.pop(chat_id, None)
+
+
 class BotData:
     """`bot_data` of the application; PTB builds it empty, `post_init` attaches the services."""
 
-    __slots__ = ("_services",)
+    __slots__ = ("_services", "admins")
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        self.admins = AdminCache()
 
     def attach(self, services: Services) -> None:
         self._services = services

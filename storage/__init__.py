@@ -10,6 +10,7 @@ from storage.cars import CarRepository
 from storage.db import Database
 from storage.groups import GroupRepository
 from storage.ledger import LedgerRepository
+from storage.moderation import ModerationRepository
 from storage.pending import PendingMessageRepository
 from storage.reputation import ReputationRepository
 from storage.settings import GroupSettingsRepository
@@ -30,6 +31,7 @@ class Repositories:
     trips: TripRepository
     ledger: LedgerRepository
     reputation: ReputationRepository
+    moderation: ModerationRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -45,6 +47,7 @@ class Repositories:
             trips=TripRepository(db),
             ledger=LedgerRepository(db),
             reputation=ReputationRepository(db),
+            moderation=ModerationRepository(db),
         )
 
 

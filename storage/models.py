@@ -341,3 +341,25 @@ class FeedbackRound:
     returned_at: datetime
     due_at: datetime
     revealed_at: datetime | None
+
+
+class AuditAction(StrEnum):
+    BAN = "ban"
+    UNBAN = "unban"
+    REMOVE_CAR = "remove_car"
+    CANCEL_BOOKING = "cancel_booking"
+    CHANGE_SETTING = "change_setting"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One admin action in a group: who did what, to whom or to which object."""
+
+    chat_id: int
+    admin_id: int
+    action: AuditAction
+    at: datetime
+    target_id: int | None = None
+    car_id: int | None = None
+    booking_id: int | None = None
+    detail: str = ""

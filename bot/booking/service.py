@@ -433,7 +433,7 @@ class BookingService:
         """A member asks for a car; stored as pending, or refused with the reason and what
         would help (the car names, the free slots that day, the limit).
 
-        `banned` comes from the moderation tables once they exist.
+        `banned`: a group admin has banned the member (bot.moderation).
         """
         now = self._now()
         wanted = utc(interval)

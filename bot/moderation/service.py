@@ -1,0 +1,92 @@
+"""Banning and unbanning a member of a group, each with its audit row.
+
+A ban is one transaction: the ban itself, the member's pending requests declined, their
+bookings not picked up yet cancelled, and the audit row. A car already out stays with the
+borrower until it is returned: taking it back is a matter for the neighbours, not the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from storage import Repositories
+from storage.models import AuditAction, AuditEntry, Booking, BookingStatus, Car
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A request declined or a booking cancelled by a ban; its managers are told."""
+
+    booking: Booking
+    car: Car
+    managers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Banned:
+    """`newly` is False when the member was already banned (nothing changed)."""
+
+    newly: bool
+    withdrawn: tuple[Withdrawn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unbanned:
+    """`newly` is False when the member was not banned (nothing changed)."""
+
+    newly: bool
+
+
+class ModerationService:
+    def __init__(self, repos: Repositories, clock: Callable[[], datetime]) -> None:
+        self._repos = repos
+        self._db = repos.db
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
+    async def is_banned(self, chat_id: int, user_id: int) -> bool:
+        return await self._repos.moderation.is_banned(chat_id, user_id)
+
+    async def ban(self, chat_id: int, admin_id: int, user_id: int) -> Banned:
+        now = self._now()
+        repos = self._repos
+        async with self._db.transaction() as conn:
+            if not await repos.moderation.ban(conn, chat_id, user_id, admin_id, now):
+                return Banned(newly=False)
+            withdrawn = []
+            for booking in await repos.bookings.open_of_borrower(user_id, now):
+                if booking.chat_id != chat_id:
+                    continue
+                if booking.status is BookingStatus.PENDING:
+                    changed = await repos.bookings.decline(conn, booking.id, now, admin_id)
+                elif booking.status is BookingStatus.ACCEPTED:
+                    # Not the borrower's late cancellation: the admin cancelled, not them.
+                    changed = await repos.bookings.cancel(conn, booking.id, admin_id, now, False)
+                else:
+                    changed = False
+                if not changed:
+                    continue
+                car = await repos.cars.get(booking.car_id)
+                assert car is not None
+                managers = tuple(await repos.cars.managers(car.id))
+                reread = await repos.bookings.get(booking.id)
+                assert reread is not None
+                withdrawn.append(Withdrawn(reread, car, managers))
+            await repos.moderation.audit(
+                conn, AuditEntry(chat_id, admin_id, AuditAction.BAN, now, target_id=user_id)
+            )
+        return Banned(newly=True, withdrawn=tuple(withdrawn))
+
+    async def unban(self, chat_id: int, admin_id: int, user_id: int) -> Unbanned:
+        now = self._now()
+        async with self._db.transaction() as conn:
+            if not await self._repos.moderation.unban(conn, chat_id, user_id):
+                return Unbanned(newly=False)
+            await self._repos.moderation.audit(
+                conn, AuditEntry(chat_id, admin_id, AuditAction.UNBAN, now, target_id=user_id)
+            )
+        return Unbanned(newly=True)

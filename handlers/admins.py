@@ -1,0 +1,88 @@
+"""Who is an admin of a group: its Telegram administrators and creator, and the bot's
+super-admins.
+
+Telegram's list is cached a few minutes per group (in `BotData`, per process) and dropped
+as soon as a chat_member update shows someone becoming or ceasing to be an admin, so a
+demoted admin loses their rights at once when the bot is told (the bot hears chat_member
+updates only where it is itself an administrator; elsewhere the cache's age bounds it).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMember, Message, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import BaseHandler, ChatMemberHandler
+
+from handlers.context import CovoisinContext
+from handlers.speech import Speaker
+
+log = logging.getLogger(__name__)
+
+_ADMIN_STATUSES = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
+
+
+async def group_admin_ids(context: CovoisinContext, chat_id: int) -> frozenset[int]:
+    """The group's administrators and creator as Telegram lists them (bots left out)."""
+    cache = context.bot_data.admins
+    now = context.services.clock()
+    cached = cache.get(chat_id, now)
+    if cached is not None:
+        return cached
+    try:
+        admins = await context.bot.get_chat_administrators(chat_id)
+    except (BadRequest, Forbidden):
+        # The group is gone or the bot was removed: nobody administers it through us.
+        # Not cached, so a group the bot rejoins is asked again.
+        log.info("administrators of %s could not be read", chat_id)
+        return frozenset()
+    ids = frozenset(admin.user.id for admin in admins if not admin.user.is_bot)
+    cache.put(chat_id, ids, now)
+    return ids
+
+
+async def is_admin(context: CovoisinContext, chat_id: int, user_id: int) -> bool:
+    if user_id in context.services.settings.superadmin_ids:
+        return True
+    return user_id in await group_admin_ids(context, chat_id)
+
+
+def sent_as_group(message: Message) -> bool:
+    """An anonymous admin writing as the group: Telegram does not say which admin it is."""
+    return message.sender_chat is not None and message.sender_chat.id == message.chat_id
+
+
+async def admin_in_group(update: Update, context: CovoisinContext, say: Speaker) -> int | None:
+    """The id of the admin who sent this group command, or None after telling them why not.
+
+    A message sent as the group could come from any of its admins, and the bot must record
+    who acted: it asks them to write from their own account.
+    """
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or chat is None:
+        return None
+    if sent_as_group(message):
+        await message.reply_text(say("admin.anonymous"))
+        return None
+    if user is None or not await is_admin(context, chat.id, user.id):
+        await message.reply_text(say("admin.only"))
+        return None
+    return user.id
+
+
+async def admins_changed(update: Update, context: CovoisinContext) -> None:
+    change = update.chat_member
+    if change is None:
+        return
+    was = change.old_chat_member.status in _ADMIN_STATUSES
+    now = change.new_chat_member.status in _ADMIN_STATUSES
+    # A change of rights between two admin states changes nobody's admin standing here,
+    # but a refresh is cheap and keeps the rule simple: any admin on either side.
+    if was or now:
+        context.bot_data.admins.forget(change.chat.id)
+
+
+def tracking_handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+    """Run in a group of their own: membership's chat_member handler must still run."""
+    return [ChatMemberHandler(admins_changed, ChatMemberHandler.CHAT_MEMBER)]

@@ -1,0 +1,116 @@
+"""`/bannir` and `/debannir`: group admins keep a member from booking and listing cars."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from bot.moderation.service import Withdrawn
+from handlers.admins import admin_in_group, is_admin
+from handlers.cars import named_member
+from handlers.context import CovoisinContext
+from handlers.delivery import Private, open_private_chat_line, tell_each_privately
+from handlers.render import car_title, first_name, when_long
+from handlers.speech import group_speaker, member_speaker, mention
+
+MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
+
+
+async def _target(update: Update, context: CovoisinContext, usage: str) -> tuple[int, str] | None:
+    """The member named by reply or @username, or None after saying how to name one."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
+    say = await group_speaker(context, chat.id)
+    found = await named_member(context, message, chat.id, context.args or [])
+    if found is None:
+        await message.reply_text(say(usage))
+        return None
+    if isinstance(found, str):
+        await message.reply_text(say("admin.unknown_username", username=found))
+        return None
+    return found
+
+
+async def ban(update: Update, context: CovoisinContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    say = await group_speaker(context, chat.id)
+    admin_id = await admin_in_group(update, context, say)
+    if admin_id is None:
+        return
+    target = await _target(update, context, "admin.ban.usage")
+    if target is None:
+        return
+    user_id, name = target
+    if await is_admin(context, chat.id, user_id):
+        await message.reply_text(say("admin.ban.admin", name=name))
+        return
+    result = await context.services.moderation.ban(chat.id, admin_id, user_id)
+    if not result.newly:
+        await message.reply_text(say("admin.ban.already", name=name))
+        return
+    notices = [await _banned_notice(context, chat.id, chat.title or "", user_id)]
+    notices += [await _manager_notice(context, w) for w in result.withdrawn]
+    # The group hears once: the reply below names whoever must open their private chat.
+    unreached = await tell_each_privately(
+        context,
+        [n for batch in notices for n in batch],
+        group_chat_id=chat.id,
+        nudge_in_group=False,
+    )
+    text = say("admin.ban.done", name=mention(user_id, name))
+    if result.withdrawn:
+        text += "\n" + say.plural("admin.ban.withdrawn", len(result.withdrawn))
+    markup = None
+    if unreached:
+        line, markup = await open_private_chat_line(context, say, list(dict.fromkeys(unreached)))
+        text += "\n" + line
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def _banned_notice(
+    context: CovoisinContext, chat_id: int, group: str, user_id: int
+) -> list[Private]:
+    say = await member_speaker(context, user_id, chat_id)
+    return [Private(user_id, say("admin.ban.notice.member", group=group))]
+
+
+async def _manager_notice(context: CovoisinContext, withdrawn: Withdrawn) -> list[Private]:
+    booking = withdrawn.booking
+    borrower = await first_name(context, booking.borrower_id)
+    notices = []
+    for manager in withdrawn.managers:
+        say = await member_speaker(context, manager, booking.chat_id)
+        text = say(
+            "admin.ban.notice.manager",
+            borrower=borrower,
+            car=car_title(withdrawn.car.name),
+            when=when_long(say, booking.start, booking.end),
+        )
+        notices.append(Private(manager, text))
+    return notices
+
+
+async def unban(update: Update, context: CovoisinContext) -> None:
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    say = await group_speaker(context, chat.id)
+    admin_id = await admin_in_group(update, context, say)
+    if admin_id is None:
+        return
+    target = await _target(update, context, "admin.unban.usage")
+    if target is None:
+        return
+    user_id, name = target
+    result = await context.services.moderation.unban(chat.id, admin_id, user_id)
+    key = "admin.unban.done" if result.newly else "admin.unban.not_banned"
+    await message.reply_text(say(key, name=name))
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+    return [
+        CommandHandler(["ban", "bannir"], ban, MESSAGE),
+        CommandHandler(["unban", "debannir"], unban, MESSAGE),
+    ]

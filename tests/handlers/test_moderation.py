@@ -1,0 +1,128 @@
+"""Who is admin, /bannir and /debannir, through the fake Bot API."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.booking import CarDraft, Energy
+from handlers.context import CovoisinApp
+from tests.expect import assert_said_nothing_more
+from tests.fakebot import FakeChat, FakeTelegram, FakeUser
+from tests.inprocess import join, running_bot, services_of
+
+
+@dataclass
+class Scene:
+    fake: FakeTelegram
+    app: CovoisinApp
+    village: FakeChat
+    anne: FakeUser
+    paul: FakeUser
+    marie: FakeUser
+    luc: FakeUser
+    db_path: Path
+
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.db_path) as conn:
+            return list(conn.execute(sql))
+
+
+@pytest.fixture(name="s")
+async def scene(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
+    anne = fake.add_user("Anne", "anne")
+    paul, marie, luc = fake.add_user("Paul"), fake.add_user("Marie", "marie"), fake.add_user("Luc")
+    # The bot is an admin: it hears chat_member updates (promotions and demotions).
+    village = fake.add_group(
+        "Saint-Martin", members=[paul, marie, luc], admins=[anne], bot_status="administrator"
+    )
+    async with running_bot(fake, tmp_path) as app:
+        for member in (anne, paul, marie, luc):
+            await join(app, member, village)
+        car = await services_of(app).booking.add_car(
+            village.id, paul.id, CarDraft(name="Clio", seats=5, energy=Energy.PETROL)
+        )
+        assert not isinstance(car, Exception)
+        yield Scene(
+            fake, app, village, anne, paul, marie, luc, tmp_path / "data" / "covoisin.sqlite3"
+        )
+
+
+async def _say(s: Scene, who: FakeUser, text: str) -> str:
+    await s.fake.send_text(who, s.village, text)
+    return str((await s.fake.next_message(chat=s.village))["text"])
+
+
+async def test_a_ban_withdraws_requests_and_bookings_and_tells_each_side(s: Scene) -> None:
+    await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, text="✅ Accepter")
+    await s.fake.next_message(chat=s.marie)
+    await _say(s, s.marie, "/reserver clio après-demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    hello = await s.fake.send_text(s.marie, s.village, "/voitures")
+    await s.fake.next_message(chat=s.village)
+
+    await s.fake.send_text(s.anne, s.village, "/bannir", reply_to=hello)
+    said = str((await s.fake.next_message(chat=s.village))["text"])
+    assert "Marie ne peut plus emprunter ni proposer de voiture" in said
+    assert "2 demandes ou réservations annulées" in said
+    told = str((await s.fake.next_message(chat=s.marie))["text"])
+    assert "Saint-Martin" in told and "suspendu" in told
+    for _ in range(2):
+        owner = str((await s.fake.next_message(chat=s.paul))["text"])
+        assert "La demande de Marie pour votre Clio est annulée" in owner
+    assert sorted(s.rows("SELECT status FROM bookings")) == [("cancelled",), ("declined",)]
+    assert s.rows("SELECT action, admin_id, target_id FROM audit_log") == [
+        ("ban", s.anne.id, s.marie.id)
+    ]
+
+    refused = await _say(s, s.marie, "/reserver clio demain 15h-17h")
+    assert "suspendues" in refused
+    assert s.rows("SELECT count(*) FROM bookings") == [(2,)]
+
+    again = await _say(s, s.anne, "/bannir @marie")
+    assert "ne peut déjà plus" in again
+    lifted = await _say(s, s.anne, "/debannir @marie")
+    assert "Marie peut de nouveau emprunter" in lifted
+    assert s.rows("SELECT count(*) FROM bans") == [(0,)]
+    assert s.rows("SELECT action FROM audit_log ORDER BY id") == [("ban",), ("unban",)]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_only_identified_admins_may_ban(s: Scene) -> None:
+    assert "réservée aux administrateurs" in await _say(s, s.luc, "/bannir @marie")
+    await s.fake.send_as_chat(s.village, "/bannir @marie")
+    anonymous = str((await s.fake.next_message(chat=s.village))["text"])
+    assert "votre propre compte" in anonymous
+    assert "un administrateur ne peut pas être banni" in await _say(s, s.anne, "/bannir @anne")
+    assert "pas encore croisé @personne" in await _say(s, s.anne, "/bannir @personne")
+    assert "répondez à l'un de ses messages" in await _say(s, s.anne, "/bannir")
+    assert s.rows("SELECT count(*) FROM bans") == [(0,)]
+    assert s.rows("SELECT count(*) FROM audit_log") == [(0,)]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_a_promotion_or_demotion_counts_at_once(s: Scene) -> None:
+    assert "réservée aux administrateurs" in await _say(s, s.luc, "/bannir @marie")
+    await s.fake.promote(s.village, s.luc, by=s.anne)
+    assert "Marie ne peut plus" in await _say(s, s.luc, "/bannir @marie")
+    await s.fake.demote(s.village, s.luc, by=s.anne)
+    assert "réservée aux administrateurs" in await _say(s, s.luc, "/debannir @marie")
+    assert s.rows("SELECT count(*) FROM bans") == [(1,)]
+
+
+async def test_a_super_admin_may_ban_in_any_group(fake: FakeTelegram, tmp_path: Path) -> None:
+    root, marie = fake.add_user("Root"), fake.add_user("Marie", "marie")
+    village = fake.add_group("Saint-Martin", members=[root, marie])
+    async with running_bot(fake, tmp_path, superadmin_ids=frozenset({root.id})) as app:
+        for member in (root, marie):
+            await join(app, member, village)
+        await fake.send_text(root, village, "/bannir @marie")
+        said = await fake.next_message(chat=village)
+        assert "Marie ne peut plus" in str(said["text"])
+        assert await services_of(app).moderation.is_banned(village.id, marie.id)
