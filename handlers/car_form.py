@@ -601,6 +601,9 @@ async def _begin(context: CovoisinContext, user: TgUser, chat_id: int) -> object
     if not await is_group_member(context, chat_id, user.id):
         await context.bot.send_message(user.id, say("cars.add.not_member", group=group.title))
         return ConversationHandler.END
+    if await context.services.moderation.is_banned(chat_id, user.id):
+        await context.bot.send_message(user.id, say("admin.ban.cannot_list", group=group.title))
+        return ConversationHandler.END
     form = CarForm(chat_id=chat_id, group_title=group.title)
     _keep(context, form)
     await _ask(context, user.id, say, form, before=say("cars.add.intro", group=group.title))
@@ -732,11 +735,18 @@ async def _name_taken_meanwhile(
 
 
 async def _save_new(context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm) -> object:
-    # The form may have taken a while: someone who left the village lists nothing there.
+    # The form may have taken a while: someone who left the village, or was banned
+    # meanwhile, lists nothing there.
     if not await is_group_member(context, form.chat_id, user.id):
         _keep(context, None)
         await context.bot.send_message(
             user.id, say("cars.form.no_longer_member", group=form.group_title)
+        )
+        return ConversationHandler.END
+    if await context.services.moderation.is_banned(form.chat_id, user.id):
+        _keep(context, None)
+        await context.bot.send_message(
+            user.id, say("admin.ban.cannot_list", group=form.group_title)
         )
         return ConversationHandler.END
     result = await context.services.booking.add_car(form.chat_id, user.id, form.draft())

@@ -17,6 +17,7 @@ from bot.callbacks import Callback, Kind, parse_callback
 from bot.i18n import Html
 from bot.timefmt import format_interval_long
 from handlers import car_form
+from handlers.admins import is_admin
 from handlers.car_form import (
     Step,
     button_of,
@@ -102,9 +103,10 @@ async def _group_list(context: CovoisinContext, say: Speaker, cars: list[Car]) -
 
 
 async def _pressed_car(
-    update: Update, context: CovoisinContext
+    update: Update, context: CovoisinContext, *, admins_too: bool = False
 ) -> tuple[Callback, Car, Speaker] | None:
-    """The car a button is about, if the presser manages it and it is still listed.
+    """The car a button is about, if the presser manages it (or, with `admins_too`, is an
+    admin of its group) and it is still listed.
 
     Otherwise the press is answered with why nothing happens.
     """
@@ -118,9 +120,11 @@ async def _pressed_car(
     if car is None or car.removed_at is not None:
         await query.answer(say("cars.refusal.stale"))
         return None
-    if query.from_user.id not in await service.managers(car.id) or not await is_group_member(
-        context, car.chat_id, query.from_user.id
-    ):
+    presser = query.from_user.id
+    manages = presser in await service.managers(car.id) and await is_group_member(
+        context, car.chat_id, presser
+    )
+    if not manages and not (admins_too and await is_admin(context, car.chat_id, presser)):
         await query.answer(say("cars.refusal.not_manager"))
         return None
     return callback, car, say
@@ -256,7 +260,7 @@ async def remove_command(update: Update, context: CovoisinContext) -> None:
         )
         return
     car = matching[0]
-    if car.owner_id != user.id:
+    if car.owner_id != user.id and not await is_admin(context, car.chat_id, user.id):
         await message.reply_text(say("cars.refusal.not_owner", car=car_title(car.name)))
         return
     text, buttons = _confirmation(say, car)
@@ -275,14 +279,15 @@ async def _choices(context: CovoisinContext, cars: list[Car]) -> InlineKeyboardM
 
 
 async def on_remove(update: Update, context: CovoisinContext) -> None:
-    """« Retirer » then « Oui » or « Non »; only the car's owner decides."""
-    pressed = await _pressed_car(update, context)
+    """« Retirer » then « Oui » or « Non »; the car's owner or an admin of its group decides."""
+    pressed = await _pressed_car(update, context, admins_too=True)
     query = update.callback_query
     if pressed is None or query is None:
         return
     callback, car, say = pressed
     presser = query.from_user
-    if car.owner_id != presser.id:
+    by_admin = car.owner_id != presser.id
+    if by_admin and not await is_admin(context, car.chat_id, presser.id):
         await query.answer(say("cars.refusal.not_owner", car=car_title(car.name)))
         return
     message = query.message
@@ -301,15 +306,22 @@ async def on_remove(update: Update, context: CovoisinContext) -> None:
             text, keyboard = await card(context, say, car, presser.id)
             await query.edit_message_text(text, reply_markup=keyboard)
     else:
-        await _remove(update, context, car, presser, in_group)
+        await _remove(update, context, car, presser, in_group, by_admin)
 
 
 async def _remove(
-    update: Update, context: CovoisinContext, car: Car, presser: TgUser, in_group: bool
+    update: Update,
+    context: CovoisinContext,
+    car: Car,
+    presser: TgUser,
+    in_group: bool,
+    by_admin: bool,
 ) -> None:
     query = update.callback_query
     assert query is not None
-    result = await context.services.booking.remove_car(car.id, presser.id)
+    result = await context.services.booking.remove_car(
+        car.id, presser.id, is_admin=by_admin, chat_id=car.chat_id
+    )
     if isinstance(result, CarRefused):
         say = await personal_speaker(context, presser, car.chat_id)
         refusal = (
@@ -324,12 +336,25 @@ async def _remove(
         await _borrower_notice(context, car, presser.first_name, booking)
         for booking in result.cancelled
     ]
+    group = await context.services.repos.groups.get(car.chat_id)
+    group_title = group.title if group else ""
+    if by_admin:
+        # Both sides are told: the borrowers above, and the owner who did not choose it.
+        owner_say = await member_speaker(context, car.owner_id, car.chat_id)
+        notices.append(
+            Private(
+                car.owner_id,
+                owner_say("admin.removed.owner", car=car_title(car.name), group=group_title),
+            )
+        )
     unreached = await tell_each_privately(
         context, notices, group_chat_id=car.chat_id, nudge_in_group=False
     )
     group_say = await group_speaker(context, car.chat_id)
     announcement = group_say(
-        "cars.removed.group", car=car_title(car.name), owner=presser.first_name
+        "cars.removed.group",
+        car=car_title(car.name),
+        owner=await first_name(context, car.owner_id),
     )
     # One group message for the removal: borrowers whose private chat is closed are named
     # in it, with the button that opens it.
@@ -342,10 +367,7 @@ async def _remove(
         await query.edit_message_text(announcement, reply_markup=open_chat)
     else:
         say = await personal_speaker(context, presser, car.chat_id)
-        group = await context.services.repos.groups.get(car.chat_id)
-        done = [
-            say("cars.removed.private", car=car_title(car.name), group=group.title if group else "")
-        ]
+        done = [say("cars.removed.private", car=car_title(car.name), group=group_title)]
         if result.cancelled:
             done.append(say.plural("cars.removed.cancelled", len(result.cancelled)))
         await query.edit_message_text("\n".join(done))

@@ -37,6 +37,8 @@ from bot.dates import Interval, WeeklyRule
 from bot.reputation.service import ledger_entry
 from storage import Repositories
 from storage.models import (
+    AuditAction,
+    AuditEntry,
     Booking,
     BookingStatus,
     Car,
@@ -317,7 +319,8 @@ class BookingService:
         self, car_id: int, by_user: int, is_admin: bool = False, chat_id: int | None = None
     ) -> CarRemoved | CarRefused:
         """The owner (or a group admin) removes a car; its requests and bookings not picked
-        up yet are cancelled in the same transaction."""
+        up yet are cancelled in the same transaction, and an admin's removal of someone
+        else's car is written to the audit log in it too."""
         now = self._now()
         async with self._db.transaction() as conn:
             car = await self._listed_car(car_id, chat_id)
@@ -325,12 +328,26 @@ class BookingService:
                 return car
             if car.owner_id != by_user and not is_admin:
                 return CarRefused(CarRefusalReason.NOT_OWNER)
+            by_admin = car.owner_id != by_user
             await self._repos.cars.mark_removed(conn, car.id, now)
+            if by_admin:
+                await self._repos.moderation.audit(
+                    conn,
+                    AuditEntry(
+                        car.chat_id,
+                        by_user,
+                        AuditAction.REMOVE_CAR,
+                        now,
+                        target_id=car.owner_id,
+                        car_id=car.id,
+                    ),
+                )
             cancelled = []
             for booking in await self._repos.bookings.open_of_car(car.id, now):
                 if not can_move(booking.status, BookingStatus.CANCELLED):
                     continue  # picked up: the car is on the road, the trip runs its course
-                late = is_late_cancellation(booking.status, booking.start, now)
+                # An admin's removal is nobody's late cancellation: the owner did not choose it.
+                late = not by_admin and is_late_cancellation(booking.status, booking.start, now)
                 await self._repos.bookings.cancel(conn, booking.id, by_user, now, late)
                 if late:
                     await self._repos.ledger.add(

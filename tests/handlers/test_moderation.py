@@ -126,3 +126,39 @@ async def test_a_super_admin_may_ban_in_any_group(fake: FakeTelegram, tmp_path: 
         said = await fake.next_message(chat=village)
         assert "Marie ne peut plus" in str(said["text"])
         assert await services_of(app).moderation.is_banned(village.id, marie.id)
+
+
+async def test_a_banned_member_cannot_list_a_car(s: Scene) -> None:
+    await _say(s, s.anne, "/bannir @marie")
+    await s.fake.next_message(chat=s.marie)
+    await s.fake.send_private(s.marie, "/ajouter")
+    refused = str((await s.fake.next_message(chat=s.marie))["text"])
+    assert "ont suspendu vos annonces" in refused
+    assert s.rows("SELECT count(*) FROM cars") == [(1,)]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_an_admin_removes_someone_elses_car_and_both_sides_are_told(s: Scene) -> None:
+    await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    await s.fake.send_text(s.anne, s.village, "/retirer clio")
+    asking = await s.fake.next_message(chat=s.village)
+    query = await s.fake.press_button(s.luc, asking, text="Oui, la retirer")
+    await s.fake.wait_for_call("answerCallbackQuery")
+    answer = s.fake.callback_answer(query)
+    assert answer is not None and "pas votre voiture" in str(answer["text"])
+    assert s.rows("SELECT count(*) FROM audit_log") == [(0,)]
+
+    await s.fake.press_button(s.anne, asking, text="Oui, la retirer")
+    await s.fake.wait_for_call("editMessageText")
+    removed = s.fake.message(s.village, int(str(asking["message_id"])))
+    assert removed is not None and removed["text"] == "❌ La Clio de Paul n'est plus proposée."
+    borrower = str((await s.fake.next_message(chat=s.marie))["text"])
+    assert borrower.startswith("❌ Anne a retiré la Clio : votre demande pour ")
+    owner = str((await s.fake.next_message(chat=s.paul))["text"])
+    assert "Les administrateurs de Saint-Martin ont retiré votre Clio" in owner
+    assert s.rows("SELECT action, admin_id, target_id FROM audit_log") == [
+        ("remove_car", s.anne.id, s.paul.id)
+    ]
+    assert s.rows("SELECT count(*) FROM ledger") == [(0,)]
+    assert_said_nothing_more(s.fake)
