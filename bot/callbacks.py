@@ -50,6 +50,8 @@ class Kind(StrEnum):
     FEEDBACK = "fb"
     # The charter's « J'accepte »: the id is the group's, the option the member's id.
     CHARTER = "charter"
+    # A group admin cancels someone's booking (handlers/moderation.py): the booking's id.
+    ADMIN_CANCEL = "acan"
 
 
 class Callback(NamedTuple):

@@ -29,6 +29,7 @@ from bot.booking import (
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.dates import DateParseError, Interval, parse_interval
 from bot.i18n import Html
+from handlers.admins import admin_in_group, is_admin, sent_as_group
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.delivery import (
     Private,
@@ -56,7 +57,14 @@ from handlers.reputation import (
     profile_line,
     tell_auto_accepted,
 )
-from handlers.speech import Speaker, group_speaker, member_speaker, mention, personal_speaker
+from handlers.speech import (
+    Speaker,
+    group_speaker,
+    is_group,
+    member_speaker,
+    mention,
+    personal_speaker,
+)
 from handlers.trip import booking_buttons, cancel_reminders, open_amounts, plan_reminders
 from storage.models import Booking, BookingStatus, Car
 
@@ -595,6 +603,15 @@ async def cancel_command(update: Update, context: CovoisinContext) -> None:
     if not context.args:
         await my_bookings(update, context)
         return
+    if (
+        is_group(message.chat)
+        and not context.args[0].lstrip("n°#").isdigit()
+        and (sent_as_group(message) or await is_admin(context, message.chat_id, user.id))
+    ):
+        # `/annuler clio` in the group: an admin cancelling someone else's booking. For
+        # everyone else it stays a number of their own /resas, explained below.
+        await admin_cancel_list(update, context)
+        return
     say = await personal_speaker(context, user)
     lines = await _upcoming_lines(context, say, user.id)
     arg = context.args[0].lstrip("n°#")
@@ -677,6 +694,103 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
     return say(key, car=car_title(car.name), when=when_short(say, booking.start, booking.end))
 
 
+# A group admin cancelling someone else's booking
+
+
+async def admin_cancel_list(update: Update, context: CovoisinContext) -> None:
+    """`/annuler clio` in the group, by an admin: the car's requests and bookings not picked
+    up yet, one button each. The group already heard of each request when it was made."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None and context.args
+    say = await group_speaker(context, chat.id)
+    if await admin_in_group(update, context, say) is None:
+        return
+    service = context.services.booking
+    car = await service.find_car(chat.id, context.args[0])
+    if car is None:
+        names = ", ".join(car_title(listed.name) for listed in await service.cars(chat.id))
+        await message.reply_text(
+            say("booking.refusal.unknown_car", name=context.args[0], names=names or "—")
+        )
+        return
+    now = context.services.clock()
+    cancellable = [
+        booking
+        for booking in await context.services.repos.bookings.open_of_car(car.id, now)
+        if booking.status in (BookingStatus.PENDING, BookingStatus.ACCEPTED)
+    ]
+    if not cancellable:
+        await message.reply_text(say("admin.cancel.none", car=car_title(car.name)))
+        return
+    lines = [say("admin.cancel.pick", car=car_title(car.name))]
+    buttons = []
+    for number, booking in enumerate(cancellable, start=1):
+        borrower = await first_name(context, booking.borrower_id)
+        lines.append(f"{number}. {borrower} · {when_short(say, booking.start, booking.end)}")
+        buttons.append(
+            InlineKeyboardButton(
+                say("admin.cancel.button", number=number),
+                callback_data=Callback(Kind.ADMIN_CANCEL, booking.id).data(),
+            )
+        )
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup([buttons]))
+
+
+async def on_admin_cancel(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    if query is None or callback is None:
+        return
+    service = context.services.booking
+    booking = await service.get(callback.target)
+    if booking is None:
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("button.stale"), show_alert=True)
+        return
+    say = await group_speaker(context, booking.chat_id)
+    if not await is_admin(context, booking.chat_id, query.from_user.id):
+        await query.answer(say("admin.only"), show_alert=True)
+        return
+    result = await service.cancel(
+        booking.id, query.from_user.id, chat_id=booking.chat_id, is_admin=True
+    )
+    if isinstance(result, ActionRefused):
+        key = (
+            "cancel.too_late"
+            if result.booking is not None and result.booking.status is BookingStatus.ACTIVE
+            else "booking.decided.already"
+        )
+        await query.answer(say(key), show_alert=True)
+        return
+    await query.answer()
+    cancel_expiry(context.job_queue, booking.id)
+    cancel_reminders(context.job_queue, booking.id)
+    car = result.car
+    # Both sides hear it: the borrower and the car's managers.
+    notices = []
+    for other in result.notify:
+        other_say = await member_speaker(context, other, booking.chat_id)
+        when = when_long(other_say, booking.start, booking.end)
+        notices.append(
+            Private(other, other_say("admin.cancel.notice", car=car_title(car.name), when=when))
+        )
+    unreached = await tell_each_privately(
+        context, notices, group_chat_id=booking.chat_id, nudge_in_group=False
+    )
+    text = say(
+        "admin.cancel.done",
+        borrower=await first_name(context, booking.borrower_id),
+        car=car_title(car.name),
+        when=when_short(say, booking.start, booking.end),
+    )
+    markup = None
+    if unreached:
+        line, markup = await open_private_chat_line(context, say, unreached)
+        text += "\n" + line
+    # The list becomes the answer: one group message for the action.
+    await query.edit_message_text(text, reply_markup=markup)
+
+
 def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         CommandHandler(["book", "reserver"], request_booking, MESSAGE),
@@ -688,5 +802,6 @@ def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, Non
         CommandHandler(["cancel", "annuler"], cancel_command, MESSAGE),
         CallbackQueryHandler(on_decision, pattern=r"^v1:(acc|dec):"),
         CallbackQueryHandler(on_cancel_button, pattern=r"^v1:can:"),
+        CallbackQueryHandler(on_admin_cancel, pattern=r"^v1:acan:"),
         CallbackQueryHandler(on_charter_accepted, pattern=r"^v1:charter:"),
     ]

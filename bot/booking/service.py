@@ -563,7 +563,9 @@ class BookingService:
         is_admin: bool = False,
     ) -> Cancelled | ActionRefused:
         """The borrower or a manager (or a group admin) cancels before pickup; less than
-        two hours before the start of an accepted booking it is recorded as late."""
+        two hours before the start of an accepted booking it is recorded as late. An admin
+        cancelling for others is audited in the same transaction and is nobody's late
+        cancellation: neither side chose it."""
         now = self._now()
         async with self._db.transaction() as conn:
             booking = await self._repos.bookings.get(booking_id)
@@ -574,8 +576,22 @@ class BookingService:
                 return ActionRefused(ActionRefusalReason.NOT_YOURS)
             if not can_move(booking.status, BookingStatus.CANCELLED):
                 return ActionRefused(ActionRefusalReason.ALREADY_HANDLED, booking)
-            late = is_late_cancellation(booking.status, booking.start, now)
+            by_admin = user_id != booking.borrower_id and user_id not in managers
+            late = not by_admin and is_late_cancellation(booking.status, booking.start, now)
             await self._repos.bookings.cancel(conn, booking.id, user_id, now, late)
+            if by_admin:
+                await self._repos.moderation.audit(
+                    conn,
+                    AuditEntry(
+                        booking.chat_id,
+                        user_id,
+                        AuditAction.CANCEL_BOOKING,
+                        now,
+                        target_id=booking.borrower_id,
+                        car_id=booking.car_id,
+                        booking_id=booking.id,
+                    ),
+                )
             if late:
                 other = booking.borrower_id if user_id != booking.borrower_id else managers[0]
                 await self._repos.ledger.add(

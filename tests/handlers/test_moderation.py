@@ -52,6 +52,15 @@ async def scene(fake: FakeTelegram, tmp_path: Path) -> AsyncIterator[Scene]:
         )
 
 
+async def _answered(s: Scene, query_id: str) -> str:
+    await s.fake.wait_for_call(
+        "answerCallbackQuery", lambda call: call.params["callback_query_id"] == query_id
+    )
+    answer = s.fake.callback_answer(query_id)
+    assert answer is not None
+    return str(answer.get("text") or "")
+
+
 async def _say(s: Scene, who: FakeUser, text: str) -> str:
     await s.fake.send_text(who, s.village, text)
     return str((await s.fake.next_message(chat=s.village))["text"])
@@ -144,13 +153,12 @@ async def test_an_admin_removes_someone_elses_car_and_both_sides_are_told(s: Sce
     await s.fake.send_text(s.anne, s.village, "/retirer clio")
     asking = await s.fake.next_message(chat=s.village)
     query = await s.fake.press_button(s.luc, asking, text="Oui, la retirer")
-    await s.fake.wait_for_call("answerCallbackQuery")
-    answer = s.fake.callback_answer(query)
-    assert answer is not None and "pas votre voiture" in str(answer["text"])
+    assert "pas votre voiture" in await _answered(s, query)
     assert s.rows("SELECT count(*) FROM audit_log") == [(0,)]
 
+    since = s.fake.mark()
     await s.fake.press_button(s.anne, asking, text="Oui, la retirer")
-    await s.fake.wait_for_call("editMessageText")
+    await s.fake.wait_for_call("editMessageText", since=since)
     removed = s.fake.message(s.village, int(str(asking["message_id"])))
     assert removed is not None and removed["text"] == "❌ La Clio de Paul n'est plus proposée."
     borrower = str((await s.fake.next_message(chat=s.marie))["text"])
@@ -161,4 +169,33 @@ async def test_an_admin_removes_someone_elses_car_and_both_sides_are_told(s: Sce
         ("remove_car", s.anne.id, s.paul.id)
     ]
     assert s.rows("SELECT count(*) FROM ledger") == [(0,)]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_an_admin_cancels_a_booking_and_both_sides_are_told(s: Scene) -> None:
+    await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, text="✅ Accepter")
+    await s.fake.next_message(chat=s.marie)
+    assert "/annuler" in await _say(s, s.luc, "/annuler clio")  # his own /resas numbers
+
+    await s.fake.send_text(s.anne, s.village, "/annuler clio")
+    listed = await s.fake.next_message(chat=s.village)
+    assert "1. Marie" in str(listed["text"])
+    query = await s.fake.press_button(s.luc, listed, text="❌ 1")
+    assert "réservée aux administrateurs" in await _answered(s, query)
+    assert s.rows("SELECT status FROM bookings") == [("accepted",)]
+
+    since = s.fake.mark()
+    await s.fake.press_button(s.anne, listed, text="❌ 1")
+    await s.fake.wait_for_call("editMessageText", since=since)
+    done = s.fake.message(s.village, int(str(listed["message_id"])))
+    assert done is not None and "Annulé par un administrateur : la Clio pour Marie" in done["text"]
+    for side in (s.marie, s.paul):
+        told = str((await s.fake.next_message(chat=side))["text"])
+        assert "Les administrateurs du groupe ont annulé le prêt de la Clio" in told
+    assert s.rows("SELECT status, cancelled_by, late_cancellation FROM bookings") == [
+        ("cancelled", s.anne.id, 0)
+    ]
+    assert s.rows("SELECT action, target_id FROM audit_log") == [("cancel_booking", s.marie.id)]
     assert_said_nothing_more(s.fake)
