@@ -117,8 +117,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *membership.handlers(),
         *cars.handlers(),
         *moderation.handlers(),
-        *booking.handlers(app.bot.username),
+        # Before booking: `/annuler` in the middle of a pickup or return form ends the form.
         *trip_form.handlers(),
+        *booking.handlers(app.bot.username),
         *trip.handlers(),
         *reputation.handlers(),
         *availability.handlers(),

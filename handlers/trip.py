@@ -33,12 +33,15 @@ from bot.trips import (
 from bot.trips.rules import may_mark_no_show
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.delivery import Private, tell_each_privately, tell_privately
+from handlers.guards import is_group_member
 from handlers.prompts import close_prompt
 from handlers.render import car_title, first_name, moment, when_long, when_short
 from handlers.speech import Speaker, member_speaker, personal_speaker
 from storage.models import BookingStatus, ContributionRecord, Reading
 
 log = logging.getLogger(__name__)
+
+PHOTO_CAPTION_LIMIT = 1024
 
 
 # What the trip's messages say
@@ -81,10 +84,38 @@ async def send_photo_privately(
     waiting for them, the photo stays in the records."""
     if file_id is None:
         return
+    # Telegram refuses captions over 1,024 characters; the full text came just before.
+    if len(caption) > PHOTO_CAPTION_LIMIT:
+        caption = caption[: PHOTO_CAPTION_LIMIT - 1].rstrip() + "…"
     try:
         await context.bot.send_photo(user_id, file_id, caption=caption)
     except (Forbidden, BadRequest) as error:
         log.info("report photo not sent to %s: %s", user_id, error)
+
+
+async def still_members(context: CovoisinContext, chat_id: int, user_ids: list[int]) -> list[int]:
+    """Those of `user_ids` still in the group: someone who left hears nothing more of it."""
+    return [uid for uid in user_ids if await is_group_member(context, chat_id, uid)]
+
+
+async def left_the_group(query: CallbackQuery, context: CovoisinContext, chat_id: int) -> bool:
+    """Answers the press and returns True when the presser is no longer in the group."""
+    if await is_group_member(context, chat_id, query.from_user.id):
+        return False
+    say = await personal_speaker(context, query.from_user)
+    await query.answer(say("button.left_group"), show_alert=True)
+    return True
+
+
+async def _tell_with_photos(
+    context: CovoisinContext, chat_id: int, messages: list[Private], photo: str | None
+) -> None:
+    """One action's private messages (one group message at most for those unreachable),
+    then the photo to those who got the text."""
+    unreached = await tell_each_privately(context, messages, group_chat_id=chat_id)
+    for message in messages:
+        if message.user_id not in unreached:
+            await send_photo_privately(context, message.user_id, photo, message.text)
 
 
 async def refusal_answer(
@@ -148,21 +179,35 @@ async def send_reminder(context: CovoisinContext) -> None:
         return  # no longer useful, or already sent before a restart
     if kind is ReminderKind.PICKUP:
         await _remind_pickup(context, trip)
-    elif kind is ReminderKind.END:
-        await _remind_borrower(context, trip, "trip.reminder.end", Kind.RETURN)
+        return
+    messages: list[Private] = []
+    if kind is ReminderKind.END:
+        messages = [await _borrower_reminder(context, trip, "trip.reminder.end")]
     elif kind is ReminderKind.OVERDUE:
-        await _remind_borrower(context, trip, "trip.reminder.overdue", Kind.RETURN)
-        await _remind_managers(context, trip, "trip.reminder.overdue_managers", None)
+        messages = [
+            await _borrower_reminder(context, trip, "trip.reminder.overdue"),
+            *await _managers_reminder(context, trip, "trip.reminder.overdue_managers", None),
+        ]
     elif kind is ReminderKind.NO_SHOW:
-        await _remind_managers(context, trip, "trip.reminder.no_show", Kind.NO_SHOW)
+        messages = await _managers_reminder(context, trip, "trip.reminder.no_show", Kind.NO_SHOW)
     else:
-        await _remind_managers(context, trip, "trip.reminder.pending", None)
+        messages = await _managers_reminder(context, trip, "trip.reminder.pending", None)
+    chat_id = trip.booking.chat_id
+    present = await still_members(context, chat_id, [m.user_id for m in messages])
+    # One action, one group message at most for those whose private chat is closed.
+    await tell_each_privately(
+        context, [m for m in messages if m.user_id in present], group_chat_id=chat_id
+    )
 
 
 async def _remind_pickup(context: CovoisinContext, trip: Trip) -> None:
     """To the borrower only, with where the car is and the key instructions: the one
     message that ever carries them."""
     booking, car = trip.booking, trip.car
+    if not await is_group_member(context, booking.chat_id, booking.borrower_id):
+        # They left the village group: the keys are not theirs to have any more.
+        log.info("pickup reminder of %s withheld: the borrower left", booking.id)
+        return
     say = await member_speaker(context, booking.borrower_id, booking.chat_id)
     lines = [
         say(
@@ -192,9 +237,7 @@ async def _remind_pickup(context: CovoisinContext, trip: Trip) -> None:
         )
 
 
-async def _remind_borrower(
-    context: CovoisinContext, trip: Trip, key: str, action: Kind | None
-) -> None:
+async def _borrower_reminder(context: CovoisinContext, trip: Trip, key: str) -> Private:
     booking, car = trip.booking, trip.car
     say = await member_speaker(context, booking.borrower_id, booking.chat_id)
     text = say(
@@ -203,15 +246,13 @@ async def _remind_borrower(
         owner=await first_name(context, car.owner_id),
         end=moment(say, booking.end),
     )
-    markup = one_button(say("trip.button.returned"), action, booking.id) if action else None
-    await tell_privately(
-        context, booking.borrower_id, text, reply_markup=markup, group_chat_id=booking.chat_id
-    )
+    markup = one_button(say("trip.button.returned"), Kind.RETURN, booking.id)
+    return Private(booking.borrower_id, text, markup)
 
 
-async def _remind_managers(
+async def _managers_reminder(
     context: CovoisinContext, trip: Trip, key: str, action: Kind | None
-) -> None:
+) -> list[Private]:
     booking, car = trip.booking, trip.car
     borrower = await first_name(context, booking.borrower_id)
     messages = []
@@ -226,7 +267,7 @@ async def _remind_managers(
         )
         markup = one_button(say("trip.button.no_show"), action, booking.id) if action else None
         messages.append(Private(manager_id, text, markup))
-    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
+    return messages
 
 
 # Reports after the form (called by handlers.trip_form)
@@ -235,7 +276,8 @@ async def _remind_managers(
 async def report_pickup(context: CovoisinContext, trip: Trip, reading: Reading) -> None:
     booking, car = trip.booking, trip.car
     borrower = await first_name(context, booking.borrower_id)
-    for manager_id in trip.managers:
+    messages = []
+    for manager_id in await still_members(context, booking.chat_id, list(trip.managers)):
         say = await member_speaker(context, manager_id, booking.chat_id)
         text = "\n".join(
             [
@@ -243,14 +285,15 @@ async def report_pickup(context: CovoisinContext, trip: Trip, reading: Reading) 
                 reading_text(say, reading),
             ]
         )
-        if await tell_privately(context, manager_id, text, group_chat_id=booking.chat_id):
-            await send_photo_privately(context, manager_id, reading.photo_file_id, text)
+        messages.append(Private(manager_id, text))
+    await _tell_with_photos(context, booking.chat_id, messages, reading.photo_file_id)
 
 
 async def report_return(context: CovoisinContext, returned: Returned) -> None:
     booking, car = returned.trip.booking, returned.trip.car
     borrower = await first_name(context, booking.borrower_id)
-    for manager_id in returned.trip.managers:
+    messages = []
+    for manager_id in await still_members(context, booking.chat_id, list(returned.trip.managers)):
         say = await member_speaker(context, manager_id, booking.chat_id)
         lines = [
             say("trip.report.return", borrower=borrower, car=car_title(car.name)),
@@ -263,7 +306,6 @@ async def report_return(context: CovoisinContext, returned: Returned) -> None:
         ]
         if returned.contribution is not None:
             lines.append(contribution_line(say, returned.contribution))
-        text = "\n".join(lines)
         markup = InlineKeyboardMarkup(
             [
                 [
@@ -272,17 +314,17 @@ async def report_return(context: CovoisinContext, returned: Returned) -> None:
                 ]
             ]
         )
-        if await tell_privately(
-            context, manager_id, text, reply_markup=markup, group_chat_id=booking.chat_id
-        ):
-            await send_photo_privately(context, manager_id, returned.reading.photo_file_id, text)
+        messages.append(Private(manager_id, "\n".join(lines), markup))
+    await _tell_with_photos(context, booking.chat_id, messages, returned.reading.photo_file_id)
 
 
 async def report_incident(context: CovoisinContext, view: IncidentView) -> None:
     """Both sides get the incident with the button that marks it resolved."""
     booking, car, incident = view.trip.booking, view.trip.car, view.incident
     reporter = await first_name(context, incident.opened_by)
-    for member in dict.fromkeys([booking.borrower_id, *view.trip.managers]):
+    involved = list(dict.fromkeys([booking.borrower_id, *view.trip.managers]))
+    messages = []
+    for member in await still_members(context, booking.chat_id, involved):
         say = await member_speaker(context, member, booking.chat_id)
         text = say(
             "trip.incident.opened",
@@ -292,10 +334,8 @@ async def report_incident(context: CovoisinContext, view: IncidentView) -> None:
             text=incident.text,
         )
         markup = one_button(say("trip.button.resolve"), Kind.RESOLVE, incident.id)
-        if await tell_privately(
-            context, member, text, reply_markup=markup, group_chat_id=booking.chat_id
-        ):
-            await send_photo_privately(context, member, incident.photo_file_id, text)
+        messages.append(Private(member, text, markup))
+    await _tell_with_photos(context, booking.chat_id, messages, incident.photo_file_id)
 
 
 # Buttons
@@ -317,6 +357,10 @@ async def on_trip_button(update: Update, context: CovoisinContext) -> None:
         say = await personal_speaker(context, query.from_user)
         await query.answer(say("button.unknown"), show_alert=True)
         return
+    if callback.kind is not Kind.RESOLVE:  # the others name a booking
+        booking = await context.services.booking.get(callback.target)
+        if booking is not None and await left_the_group(query, context, booking.chat_id):
+            return
     await actions[callback.kind](query, context, callback.target)
 
 
@@ -352,16 +396,17 @@ async def _resolve(query: CallbackQuery, context: CovoisinContext, incident_id: 
     await query.answer()
     await close_prompt(query, say("trip.incident.resolved"))
     who = await first_name(context, query.from_user.id)
-    for member in dict.fromkeys([booking.borrower_id, *result.trip.managers]):
-        if member == query.from_user.id:
-            continue
+    others = [
+        member
+        for member in dict.fromkeys([booking.borrower_id, *result.trip.managers])
+        if member != query.from_user.id
+    ]
+    messages = []
+    for member in await still_members(context, booking.chat_id, others):
         other_say = await member_speaker(context, member, booking.chat_id)
-        await tell_privately(
-            context,
-            member,
-            other_say("trip.incident.resolved_by", who=who, car=car_title(car.name)),
-            group_chat_id=booking.chat_id,
-        )
+        text = other_say("trip.incident.resolved_by", who=who, car=car_title(car.name))
+        messages.append(Private(member, text))
+    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
 
 
 async def _no_show(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
@@ -398,22 +443,18 @@ async def _paid(query: CallbackQuery, context: CovoisinContext, booking_id: int)
     await query.answer()
     await close_prompt(query, say("trip.paid.marked"))
     borrower = await first_name(context, booking.borrower_id)
-    for manager_id in result.trip.managers:
+    messages = []
+    for manager_id in await still_members(context, booking.chat_id, list(result.trip.managers)):
         manager_say = await member_speaker(context, manager_id, booking.chat_id)
-        await tell_privately(
-            context,
-            manager_id,
-            manager_say(
-                "trip.paid.tell_manager",
-                borrower=borrower,
-                amount=format_amount(result.record.amount_cents, manager_say.language),
-                car=car_title(car.name),
-            ),
-            reply_markup=one_button(
-                manager_say("trip.button.paid_confirm"), Kind.PAID_CONFIRM, booking.id
-            ),
-            group_chat_id=booking.chat_id,
+        text = manager_say(
+            "trip.paid.tell_manager",
+            borrower=borrower,
+            amount=format_amount(result.record.amount_cents, manager_say.language),
+            car=car_title(car.name),
         )
+        confirm = one_button(manager_say("trip.button.paid_confirm"), Kind.PAID_CONFIRM, booking.id)
+        messages.append(Private(manager_id, text, confirm))
+    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
 
 
 async def _paid_confirmed(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:

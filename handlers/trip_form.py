@@ -50,6 +50,7 @@ from handlers.trip import (
     cancel_reminders,
     contribution_line,
     kilometres,
+    left_the_group,
     one_button,
     plan_reminders,
     refusal_answer,
@@ -167,6 +168,8 @@ async def _ask_again(
 async def _begin(
     query: CallbackQuery, context: CovoisinContext, trip: Trip, form: TripForm
 ) -> object:
+    if await left_the_group(query, context, trip.booking.chat_id):
+        return None
     say = await personal_speaker(context, query.from_user, trip.booking.chat_id)
     _keep(context, form)
     await query.answer()

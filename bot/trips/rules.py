@@ -27,6 +27,7 @@ MAX_KM_PER_DAY = 2000
 MAX_ODOMETER_KM = 9_999_999
 FUEL_LEVELS = (0, 1, 2, 3, 4)
 DAY = timedelta(days=1)
+CONTRIBUTION_GRACE = timedelta(hours=1)
 
 # The statuses in which a reminder may still be sent, now or after a move the borrower
 # makes later (an end reminder is planned for an accepted booking, and sent once active).
@@ -78,7 +79,9 @@ def is_useful(kind: ReminderKind, booking: Booking, now: datetime) -> bool:
     if kind is ReminderKind.PENDING:
         return status is BookingStatus.PENDING and now < booking.expires_at
     if kind is ReminderKind.PICKUP:
-        return status is BookingStatus.ACCEPTED and now < booking.start
+        # Still worth it a little after the start: the bot may have been down just before,
+        # and the borrower needs the keys until the owner could call it a no-show.
+        return status is BookingStatus.ACCEPTED and now < booking.start + NO_SHOW_AFTER
     if kind is ReminderKind.NO_SHOW:
         return status is BookingStatus.ACCEPTED and now >= booking.start + NO_SHOW_AFTER
     if kind is ReminderKind.END:
@@ -159,6 +162,14 @@ def parse_odometer(text: str) -> int | OdometerProblem:
 def days_between(start: datetime, end: datetime) -> int:
     """Started days: 25 hours is 2 days; never less than 1."""
     return max(1, math.ceil((end - start) / DAY))
+
+
+def charged_days(booking: Booking, picked_up_at: datetime, returned_at: datetime) -> int:
+    """Days the per-day contribution counts: from the start (taking the car the hour
+    before is not an extra day), with an hour's grace at the return (a day across the
+    autumn clock change has 25 hours; a few minutes late is not a day more)."""
+    start = max(picked_up_at, booking.start)
+    return days_between(start, returned_at - CONTRIBUTION_GRACE)
 
 
 def check_return_odometer(

@@ -19,8 +19,8 @@ from bot.reputation.service import ledger_entry, reveal_deadline
 from bot.trips.rules import (
     OdometerProblem,
     Reminder,
+    charged_days,
     check_return_odometer,
-    days_between,
     is_useful,
     may_mark_no_show,
     pickup_below_last_return,
@@ -50,6 +50,7 @@ class TripRefusalReason(StrEnum):
     NOT_FOUND = "not_found"
     NOT_YOURS = "not_yours"
     TOO_EARLY = "too_early"
+    TOO_LATE = "too_late"
     ALREADY_PICKED_UP = "already_picked_up"
     NOT_PICKED_UP = "not_picked_up"
     ALREADY_RETURNED = "already_returned"
@@ -192,6 +193,9 @@ class TripService:
         settings = await self._repos.settings.get(booking.chat_id)
         if self._now() < pickup_opens(booking, settings):
             return TripRefused(TripRefusalReason.TOO_EARLY, booking)
+        if self._now() >= booking.end:
+            # The time is over: the car may be someone else's now; the owner marks a no-show.
+            return TripRefused(TripRefusalReason.TOO_LATE, booking)
         return trip
 
     async def last_return_km(self, car_id: int) -> int | None:
@@ -316,7 +320,7 @@ class TripService:
                 car.contribution_per_km_cents,
                 car.contribution_per_day_cents,
                 odometer_km - pickup.odometer_km,
-                days_between(pickup.recorded_at, now),
+                charged_days(booking, pickup.recorded_at, now),
             )
             record = None
             if suggestion is not None:

@@ -385,3 +385,15 @@ async def test_the_no_show_prompt_reaches_the_managers_an_hour_after_the_start(s
     # A pickup reminder is of no use any more: nothing is sent.
     await _run_reminder(s, ReminderKind.PICKUP)
     assert_said_nothing_more(s.fake)
+
+
+async def test_annuler_in_the_middle_of_a_pickup_form_ends_the_form(s: Scene) -> None:
+    reminder = await _accepted(s)
+    await _press(s, s.marie, reminder, _data(reminder, Kind.PICKUP))  # the odometer question
+    await s.fake.send_private(s.marie, "/annuler")
+    stopped = await s.fake.next_message(chat=s.marie)
+    assert "Vos demandes" not in str(stopped["text"])
+    await s.fake.send_private(s.marie, "45210")
+    after = await s.fake.next_message(chat=s.marie)
+    assert "Je ne sais pas encore répondre" in str(after["text"])
+    assert s.rows("SELECT count(*) FROM trip_readings") == [(0,)]

@@ -11,6 +11,7 @@ import pytest
 from bot.trips.rules import (
     OdometerProblem,
     Reminder,
+    charged_days,
     check_return_odometer,
     days_between,
     due_at,
@@ -157,8 +158,19 @@ def test_restart_after_the_pickup_reminder_time_but_before_the_start_sends_it_at
     assert plan[0] == Reminder(SATURDAY.id, ReminderKind.PICKUP, now.astimezone(UTC))
 
 
-def test_restart_after_the_start_skips_the_pickup_reminder() -> None:
+def test_restart_just_after_the_start_still_sends_the_keys() -> None:
+    # Down across the start: the borrower still needs the keys, until a no-show may be marked.
     plan = reminders_ahead(SATURDAY, DEFAULTS, paris(11, 28, 10, 5), ())
+    assert kinds(plan) == [
+        ReminderKind.PICKUP,
+        ReminderKind.NO_SHOW,
+        ReminderKind.END,
+        ReminderKind.OVERDUE,
+    ]
+
+
+def test_restart_an_hour_after_the_start_skips_the_pickup_reminder() -> None:
+    plan = reminders_ahead(SATURDAY, DEFAULTS, paris(11, 28, 11, 5), ())
     assert ReminderKind.PICKUP not in kinds(plan)
     assert kinds(plan) == [ReminderKind.NO_SHOW, ReminderKind.END, ReminderKind.OVERDUE]
 
@@ -297,3 +309,10 @@ def test_suggested_contribution() -> None:
     both = suggest_contribution(30, 500, 120, 2)
     assert both is not None and both.amount_cents == 3600 + 1000
     assert both.distance_km == 120 and both.days == 2
+
+
+def test_the_day_rate_counts_booked_days_not_the_hour_before_nor_the_clock_change() -> None:
+    day = replace(SATURDAY, start=paris(10, 24, 10), end=paris(10, 25, 10))  # 25 real hours
+    assert charged_days(day, paris(10, 24, 9), paris(10, 25, 10)) == 1
+    assert charged_days(day, paris(10, 24, 9), paris(10, 25, 10, 40)) == 1
+    assert charged_days(day, paris(10, 24, 10), paris(10, 25, 12)) == 2
