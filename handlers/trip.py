@@ -61,11 +61,11 @@ def reading_text(say: Speaker, reading: Reading) -> str:
 
 
 def contribution_line(say: Speaker, record: ContributionRecord) -> str:
-    return say(
+    return say.plural(
         "trip.contribution.suggested",
+        record.days,
         amount=format_amount(record.amount_cents, say.language),
         km=kilometres(say, record.distance_km),
-        days=record.days,
     )
 
 
