@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import (
     BotCommand,
     BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
 )
@@ -12,7 +13,9 @@ from telegram.ext import ExtBot
 
 from bot.i18n import Translator
 
-# (command shown to English readers, to French readers, where it is offered)
+# (command shown to English readers, to French readers, where it is offered). "admins":
+# offered to group administrators only; their menu also holds every group command, since
+# Telegram shows them the administrators' scope instead of the groups' one.
 _BOTH = frozenset({"private", "group"})
 MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("start", "start", frozenset({"private"})),
@@ -28,14 +31,18 @@ MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("removecar", "retirer", _BOTH),
     ("profile", "profil", _BOTH),
     ("vouch", "garant", frozenset({"group"})),
+    ("ban", "bannir", frozenset({"admins"})),
+    ("unban", "debannir", frozenset({"admins"})),
+    ("incidents", "incidents", frozenset({"admins"})),
     ("help", "aide", _BOTH),
 )
 
 
 def commands_for(translator: Translator, language: str, where: str) -> list[BotCommand]:
     commands = []
+    offered = {"group", "admins"} if where == "admins" else {where}
     for english, french, places in MENU:
-        if where in places:
+        if offered & places:
             name = french if language == "fr" else english
             commands.append(BotCommand(name, translator.text(language, f"menu.{english}")))
     return commands
@@ -45,6 +52,7 @@ async def publish_menus(bot: ExtBot[int], translator: Translator) -> None:
     scopes: tuple[tuple[BotCommandScope, str], ...] = (
         (BotCommandScopeAllPrivateChats(), "private"),
         (BotCommandScopeAllGroupChats(), "group"),
+        (BotCommandScopeAllChatAdministrators(), "admins"),
     )
     for scope, where in scopes:
         # Without a language code: what readers of any other language get.

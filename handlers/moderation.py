@@ -9,8 +9,8 @@ from bot.moderation.service import Withdrawn
 from handlers.admins import admin_in_group, is_admin
 from handlers.cars import named_member
 from handlers.context import CovoisinContext
-from handlers.delivery import Private, open_private_chat_line, tell_each_privately
-from handlers.render import car_title, first_name, when_long
+from handlers.delivery import Private, open_private_chat_line, tell_each_privately, tell_privately
+from handlers.render import car_title, first_name, moment, when_long
 from handlers.speech import group_speaker, member_speaker, mention
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
@@ -113,4 +113,47 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         CommandHandler(["ban", "bannir"], ban, MESSAGE),
         CommandHandler(["unban", "debannir"], unban, MESSAGE),
+        CommandHandler("incidents", incidents, MESSAGE),
     ]
+
+
+async def incidents(update: Update, context: CovoisinContext) -> None:
+    """`/incidents` in the group, by an admin: the open incidents, privately (what went
+    wrong with a neighbour's car is not for the whole village), and one line in the group."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    group_say = await group_speaker(context, chat.id)
+    if await admin_in_group(update, context, group_say) is None:
+        return
+    say = await member_speaker(context, user.id, chat.id)
+    repos = context.services.repos
+    lines = []
+    for incident in await repos.trips.unresolved_in_group(chat.id):
+        booking = await repos.bookings.get(incident.booking_id)
+        car = await repos.cars.get(booking.car_id) if booking else None
+        if booking is None or car is None:
+            continue
+        lines.append(
+            say(
+                "admin.incidents.line",
+                when=moment(say, incident.opened_at),
+                car=car_title(car.name),
+                owner=await first_name(context, car.owner_id),
+                borrower=await first_name(context, booking.borrower_id),
+                text=incident.text,
+            )
+        )
+    title = chat.title or ""
+    if lines:
+        text = "\n".join([say("admin.incidents.title", group=title), *lines])
+    else:
+        text = say("admin.incidents.none", group=title)
+    reached = await tell_privately(
+        context, user.id, text, group_chat_id=chat.id, nudge_in_group=False
+    )
+    if reached:
+        await message.reply_text(group_say("admin.incidents.sent"))
+    else:
+        line, button = await open_private_chat_line(context, group_say, [user.id])
+        await message.reply_text(line, reply_markup=button)

@@ -230,6 +230,18 @@ class TripRepository:
         row = await self._db.fetchone("SELECT * FROM incidents WHERE id = ?", (incident_id,))
         return None if row is None else _incident(row)
 
+    async def unresolved_in_group(self, chat_id: int) -> list[Incident]:
+        """The group's incidents nobody has resolved yet, oldest first (for its admins)."""
+        rows = await self._db.fetchall(
+            """
+            SELECT i.* FROM incidents i JOIN bookings b ON b.id = i.booking_id
+            WHERE b.chat_id = ? AND i.resolved_at IS NULL
+            ORDER BY i.opened_at, i.id
+            """,
+            (chat_id,),
+        )
+        return [_incident(row) for row in rows]
+
     async def open_incident(
         self,
         conn: aiosqlite.Connection,

@@ -199,3 +199,33 @@ async def test_an_admin_cancels_a_booking_and_both_sides_are_told(s: Scene) -> N
     ]
     assert s.rows("SELECT action, target_id FROM audit_log") == [("cancel_booking", s.marie.id)]
     assert_said_nothing_more(s.fake)
+
+
+async def test_admins_read_open_incidents_privately(s: Scene) -> None:
+    assert "réservée aux administrateurs" in await _say(s, s.luc, "/incidents")
+    assert "Je vous ai envoyé la liste" in await _say(s, s.anne, "/incidents")
+    none = str((await s.fake.next_message(chat=s.anne))["text"])
+    assert none == "✅ Aucun incident en cours dans Saint-Martin."
+
+    await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, text="✅ Accepter")
+    await s.fake.next_message(chat=s.marie)
+    services = services_of(s.app)
+    async with services.repos.db.transaction() as conn:
+        await services.repos.trips.open_incident(
+            conn, 1, s.paul.id, "Rétroviseur cassé", None, services.clock()
+        )
+    await _say(s, s.anne, "/incidents")
+    listed = str((await s.fake.next_message(chat=s.anne))["text"])
+    assert listed.startswith("Incidents en cours dans Saint-Martin :")
+    assert "la Clio de Paul, empruntée par Marie : « Rétroviseur cassé »" in listed
+    assert_said_nothing_more(s.fake)
+
+
+async def test_admins_have_their_own_menu(s: Scene) -> None:
+    admins = [c["command"] for c in s.fake.commands("all_chat_administrators", "fr") or []]
+    members = [c["command"] for c in s.fake.commands("all_group_chats", "fr") or []]
+    assert {"bannir", "debannir", "incidents"} <= set(admins)
+    assert set(members) < set(admins)
+    assert "bannir" not in members
