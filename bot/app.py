@@ -29,6 +29,7 @@ from handlers import (
     booking,
     cars,
     errors,
+    export,
     help,
     membership,
     moderation,
@@ -117,6 +118,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *membership.handlers(),
         *cars.handlers(),
         *moderation.handlers(),
+        *export.handlers(),
         # Before booking: `/annuler` in the middle of a pickup or return form ends the form.
         *trip_form.handlers(),
         *booking.handlers(app.bot.username),

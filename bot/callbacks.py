@@ -52,6 +52,8 @@ class Kind(StrEnum):
     CHARTER = "charter"
     # A group admin cancels someone's booking (handlers/moderation.py): the booking's id.
     ADMIN_CANCEL = "acan"
+    # `/export` with several groups: the id is the group's.
+    EXPORT = "export"
 
 
 class Callback(NamedTuple):

@@ -8,6 +8,7 @@ from storage.availability import AvailabilityRepository
 from storage.bookings import BookingRepository
 from storage.cars import CarRepository
 from storage.db import Database
+from storage.export import ExportRepository
 from storage.groups import GroupRepository
 from storage.ledger import LedgerRepository
 from storage.moderation import ModerationRepository
@@ -32,6 +33,7 @@ class Repositories:
     ledger: LedgerRepository
     reputation: ReputationRepository
     moderation: ModerationRepository
+    export: ExportRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -48,6 +50,7 @@ class Repositories:
             ledger=LedgerRepository(db),
             reputation=ReputationRepository(db),
             moderation=ModerationRepository(db),
+            export=ExportRepository(db),
         )
 
 

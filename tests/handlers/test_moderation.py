@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.booking import CarDraft, Energy
+from bot.callbacks import Callback, Kind
 from handlers.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
@@ -229,3 +232,56 @@ async def test_admins_have_their_own_menu(s: Scene) -> None:
     assert {"bannir", "debannir", "incidents"} <= set(admins)
     assert set(members) < set(admins)
     assert "bannir" not in members
+
+
+def _csv(s: Scene, document: dict[str, object]) -> list[dict[str, str]]:
+    sent = document["document"]
+    assert isinstance(sent, dict)
+    text = s.fake.file_bytes(str(sent["file_id"])).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+async def test_an_admin_exports_the_group_as_csv(s: Scene) -> None:
+    await s.fake.send_private(s.luc, "/export")
+    assert "Seuls les administrateurs" in str((await s.fake.next_message(chat=s.luc))["text"])
+
+    await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    await _say(s, s.anne, "/bannir @marie")
+    await s.fake.next_message(chat=s.marie)
+    await s.fake.next_message(chat=s.paul)
+
+    await s.fake.send_private(s.anne, "/export")
+    files = {}
+    for _ in range(4):
+        sent = await s.fake.next_message(chat=s.anne)
+        document = sent["document"]
+        assert isinstance(document, dict)
+        files[str(document["file_name"])] = sent
+    assert set(files) == {"cars.csv", "bookings.csv", "ledger.csv", "audit_log.csv"}
+    assert [car["name"] for car in _csv(s, files["cars.csv"])] == ["Clio"]
+    bookings = _csv(s, files["bookings.csv"])
+    assert [(b["borrower_id"], b["status"]) for b in bookings] == [(str(s.marie.id), "declined")]
+    audit = _csv(s, files["audit_log.csv"])
+    assert [(a["action"], a["target_id"]) for a in audit] == [("ban", str(s.marie.id))]
+    assert _csv(s, files["ledger.csv"]) == []
+    assert "lignes : 1" in str(files["bookings.csv"]["caption"])
+    assert_said_nothing_more(s.fake)
+
+
+async def test_an_admin_of_several_groups_picks_one(s: Scene) -> None:
+    hameau = s.fake.add_group("Le Hameau", members=[s.luc], admins=[s.anne])
+    await join(s.app, s.anne, hameau)
+    await s.fake.send_private(s.anne, "/export")
+    choice = await s.fake.next_message(chat=s.anne)
+    # Luc forges the same button from his own chat: he administers nothing.
+    luc_message = await s.fake.send_private(s.luc, "/aide")
+    await s.fake.next_message(chat=s.luc)
+    forged = await s.fake.forge_callback(
+        s.luc, luc_message, Callback(Kind.EXPORT, hameau.id).data()
+    )
+    assert "réservée aux administrateurs" in await _answered(s, forged)
+    await s.fake.press_button(s.anne, choice, text="Le Hameau")
+    for _ in range(4):
+        sent = await s.fake.next_message(chat=s.anne)
+        assert "Le Hameau" in str(sent["caption"])

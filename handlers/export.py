@@ -1,0 +1,82 @@
+"""`/export` in the private chat: an admin of a group receives its data as CSV files."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import Callback, Kind, parse_callback
+from bot.export import to_csv
+from handlers.admins import is_admin
+from handlers.context import CovoisinContext
+from handlers.speech import member_speaker, personal_speaker
+from storage.export import ExportTable
+
+PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+
+
+async def export_command(update: Update, context: CovoisinContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    say = await personal_speaker(context, user)
+    groups = [
+        group
+        for group in await context.services.repos.groups.groups_of(user.id)
+        if await is_admin(context, group.chat_id, user.id)
+    ]
+    if not groups:
+        await message.reply_text(say("admin.export.none"))
+        return
+    if len(groups) == 1:
+        await _send_export(context, user.id, groups[0].chat_id)
+        return
+    buttons = [
+        [
+            InlineKeyboardButton(
+                group.title, callback_data=Callback(Kind.EXPORT, group.chat_id).data()
+            )
+        ]
+        for group in groups
+    ]
+    await message.reply_text(say("admin.export.pick"), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def on_export_pick(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    if query is None or callback is None:
+        return
+    # The button may be old, or forged: the presser must administer that group now.
+    if not await is_admin(context, callback.target, query.from_user.id):
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("admin.only"), show_alert=True)
+        return
+    await query.answer()
+    group = await context.services.repos.groups.get(callback.target)
+    say = await member_speaker(context, query.from_user.id, callback.target)
+    # The choice becomes the answer, so the buttons cannot be pressed twice by mistake.
+    await query.edit_message_text(say("admin.export.chosen", group=group.title if group else ""))
+    await _send_export(context, query.from_user.id, callback.target)
+
+
+async def _send_export(context: CovoisinContext, user_id: int, chat_id: int) -> None:
+    repos = context.services.repos
+    group = await repos.groups.get(chat_id)
+    title = group.title if group else ""
+    say = await member_speaker(context, user_id, chat_id)
+    for table in ExportTable:
+        columns, rows = await repos.export.rows(table, chat_id)
+        await context.bot.send_document(
+            user_id,
+            to_csv(columns, rows),
+            filename=f"{table.value}.csv",
+            caption=say(f"admin.export.caption.{table.value}", group=title, count=len(rows)),
+        )
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+    return [
+        CommandHandler("export", export_command, PRIVATE),
+        CallbackQueryHandler(on_export_pick, pattern=r"^v1:export:"),
+    ]
