@@ -30,6 +30,7 @@ from handlers import (
     cars,
     errors,
     export,
+    group_settings,
     help,
     membership,
     moderation,
@@ -119,6 +120,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *cars.handlers(),
         *moderation.handlers(),
         *export.handlers(),
+        *group_settings.handlers(),
         # Before booking: `/annuler` in the middle of a pickup or return form ends the form.
         *trip_form.handlers(),
         *booking.handlers(app.bot.username),

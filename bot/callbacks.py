@@ -54,6 +54,9 @@ class Kind(StrEnum):
     ADMIN_CANCEL = "acan"
     # `/export` with several groups: the id is the group's.
     EXPORT = "export"
+    # A group setting (handlers/settings.py): the id is the group's, the option the value
+    # chosen (`lang_fr`, `lang_en`).
+    SETTING = "set"
 
 
 class Callback(NamedTuple):

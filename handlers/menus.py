@@ -34,6 +34,7 @@ MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("ban", "bannir", frozenset({"admins"})),
     ("unban", "debannir", frozenset({"admins"})),
     ("incidents", "incidents", frozenset({"admins"})),
+    ("settings", "reglages", frozenset({"admins"})),
     ("export", "export", frozenset({"private"})),
     ("help", "aide", _BOTH),
 )

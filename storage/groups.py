@@ -57,6 +57,14 @@ class GroupRepository:
         assert group is not None
         return group
 
+    async def set_language(self, conn: aiosqlite.Connection, chat_id: int, language: str) -> bool:
+        """False when the group already speaks it (nothing to change, nothing to audit)."""
+        cursor = await conn.execute(
+            "UPDATE groups SET language = ? WHERE chat_id = ? AND language <> ?",
+            (language, chat_id, language),
+        )
+        return cursor.rowcount == 1
+
     async def set_active(self, chat_id: int, active: bool) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(

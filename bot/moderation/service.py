@@ -1,4 +1,5 @@
-"""Banning and unbanning a member of a group, each with its audit row.
+"""Banning and unbanning a member of a group, and changing its settings, each with its
+audit row.
 
 A ban is one transaction: the ban itself, the member's pending requests declined, their
 bookings not picked up yet cancelled, and the audit row. A car already out stays with the
@@ -80,6 +81,24 @@ class ModerationService:
                 conn, AuditEntry(chat_id, admin_id, AuditAction.BAN, now, target_id=user_id)
             )
         return Banned(newly=True, withdrawn=tuple(withdrawn))
+
+    async def set_language(self, chat_id: int, admin_id: int, language: str) -> bool:
+        """The language of the group's messages; False when it already was that one."""
+        now = self._now()
+        async with self._db.transaction() as conn:
+            if not await self._repos.groups.set_language(conn, chat_id, language):
+                return False
+            await self._repos.moderation.audit(
+                conn,
+                AuditEntry(
+                    chat_id,
+                    admin_id,
+                    AuditAction.CHANGE_SETTING,
+                    now,
+                    detail=f"language={language}",
+                ),
+            )
+        return True
 
     async def unban(self, chat_id: int, admin_id: int, user_id: int) -> Unbanned:
         now = self._now()

@@ -285,3 +285,24 @@ async def test_an_admin_of_several_groups_picks_one(s: Scene) -> None:
     for _ in range(4):
         sent = await s.fake.next_message(chat=s.anne)
         assert "Le Hameau" in str(sent["caption"])
+
+
+async def test_an_admin_switches_the_group_to_english(s: Scene) -> None:
+    assert "réservée aux administrateurs" in await _say(s, s.luc, "/reglages")
+    await s.fake.send_text(s.anne, s.village, "/reglages")
+    menu = await s.fake.next_message(chat=s.village)
+    assert "Langue des messages : Français" in str(menu["text"])
+    refused = await s.fake.press_button(s.luc, menu, text="English")
+    assert "réservée aux administrateurs" in await _answered(s, refused)
+
+    since = s.fake.mark()
+    await s.fake.press_button(s.anne, menu, text="English")
+    await s.fake.wait_for_call("editMessageText", since=since)
+    changed = s.fake.message(s.village, int(str(menu["message_id"])))
+    assert changed is not None
+    assert changed["text"] == "✅ From now on I will speak English in this group."
+    assert s.rows("SELECT action, detail FROM audit_log") == [("change_setting", "language=en")]
+
+    # Later group messages speak English, whoever triggers them.
+    assert "asks for" in await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    assert "admins" in await _say(s, s.luc, "/bannir @marie")
