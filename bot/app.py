@@ -34,6 +34,7 @@ from handlers import (
     help,
     membership,
     moderation,
+    privacy,
     reputation,
     start,
     trip,
@@ -121,6 +122,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *moderation.handlers(),
         *export.handlers(),
         *group_settings.handlers(),
+        *privacy.handlers(),
         # Before booking: `/annuler` in the middle of a pickup or return form ends the form.
         *trip_form.handlers(),
         *booking.handlers(app.bot.username),

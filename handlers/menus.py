@@ -35,6 +35,7 @@ MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("unban", "debannir", frozenset({"admins"})),
     ("incidents", "incidents", frozenset({"admins"})),
     ("settings", "reglages", frozenset({"admins"})),
+    ("mydata", "mesdonnees", frozenset({"private"})),
     ("export", "export", frozenset({"private"})),
     ("help", "aide", _BOTH),
 )

@@ -13,6 +13,7 @@ from storage.groups import GroupRepository
 from storage.ledger import LedgerRepository
 from storage.moderation import ModerationRepository
 from storage.pending import PendingMessageRepository
+from storage.privacy import PersonalDataRepository
 from storage.reputation import ReputationRepository
 from storage.settings import GroupSettingsRepository
 from storage.trips import TripRepository
@@ -34,6 +35,7 @@ class Repositories:
     reputation: ReputationRepository
     moderation: ModerationRepository
     export: ExportRepository
+    personal_data: PersonalDataRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -51,6 +53,7 @@ class Repositories:
             reputation=ReputationRepository(db),
             moderation=ModerationRepository(db),
             export=ExportRepository(db),
+            personal_data=PersonalDataRepository(db),
         )
 
 

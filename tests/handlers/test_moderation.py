@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -306,3 +307,28 @@ async def test_an_admin_switches_the_group_to_english(s: Scene) -> None:
     # Later group messages speak English, whoever triggers them.
     assert "asks for" in await _say(s, s.marie, "/reserver clio demain 10h-12h")
     assert "admins" in await _say(s, s.luc, "/bannir @marie")
+
+
+async def test_mydata_sends_everything_about_the_member_privately(s: Scene) -> None:
+    assert "en privé" in await _say(s, s.marie, "/mesdonnees")
+    await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+
+    await s.fake.send_private(s.marie, "/mesdonnees")
+    sent = await s.fake.next_message(chat=s.marie)
+    document = sent["document"]
+    assert isinstance(document, dict) and document["file_name"] == "covoisin.json"
+    data = json.loads(s.fake.file_bytes(str(document["file_id"])))
+    assert [user["first_name"] for user in data["users"]] == ["Marie"]
+    assert [member["chat_id"] for member in data["members"]] == [s.village.id]
+    assert [booking["borrower_id"] for booking in data["bookings"]] == [s.marie.id]
+    assert "cars" not in data  # Paul's Clio is his, not hers
+
+    await s.fake.send_private(s.paul, "/mesdonnees")
+    paul = await s.fake.next_message(chat=s.paul)
+    paul_document = paul["document"]
+    assert isinstance(paul_document, dict)
+    paul_data = json.loads(s.fake.file_bytes(str(paul_document["file_id"])))
+    assert [car["name"] for car in paul_data["cars"]] == ["Clio"]
+    assert "bookings" not in paul_data
+    assert_said_nothing_more(s.fake)
