@@ -9,13 +9,13 @@ twice. The pickup and return questions themselves are in `handlers.trip_form`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
 from bot.booking import BookingView
@@ -42,6 +42,8 @@ from storage.models import BookingStatus, ContributionRecord, Reading
 log = logging.getLogger(__name__)
 
 PHOTO_CAPTION_LIMIT = 1024
+# A pickup reminder Telegram could not take is tried again after this long.
+REMINDER_RETRY = timedelta(minutes=1)
 
 
 # What the trip's messages say
@@ -178,7 +180,24 @@ async def send_reminder(context: CovoisinContext) -> None:
     if trip is None:
         return  # no longer useful, or already sent before a restart
     if kind is ReminderKind.PICKUP:
-        await _remind_pickup(context, trip)
+        try:
+            await _remind_pickup(context, trip)
+        except (BadRequest, NetworkError) as error:
+            if isinstance(error, TimedOut):
+                raise  # Telegram may have delivered it: sending again could repeat the keys
+            # Nothing was delivered (the limiter already retried passing faults): the keys
+            # must not be lost, so the reminder is freed and tried again a little later.
+            log.warning("pickup reminder of %s not sent (%s), retrying", booking_id, error)
+            await context.services.trips.release_reminder(booking_id, kind)
+            jobs: JobQueue[Any] | None = context.job_queue
+            assert jobs is not None, "the job-queue extra is a dependency"
+            jobs.run_once(
+                send_reminder,
+                when=REMINDER_RETRY,
+                data=(booking_id, kind),
+                name=_job_name(booking_id, kind),
+                job_kwargs={"misfire_grace_time": None},
+            )
         return
     messages: list[Private] = []
     if kind is ReminderKind.END:

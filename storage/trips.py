@@ -200,6 +200,15 @@ class TripRepository:
         )
         return cursor.rowcount == 1
 
+    async def release_reminder(
+        self, conn: aiosqlite.Connection, booking_id: int, kind: ReminderKind
+    ) -> None:
+        """Telegram refused the pickup reminder for a reason that may pass: it may go again."""
+        await conn.execute(
+            "DELETE FROM reminders_sent WHERE booking_id = ? AND kind = ?",
+            (booking_id, kind.value),
+        )
+
     # Return checks and incidents
 
     async def check_outcome(self, booking_id: int) -> CheckOutcome | None:

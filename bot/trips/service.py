@@ -171,6 +171,10 @@ class TripService:
                 return None
         return await self._trip(booking_id)
 
+    async def release_reminder(self, booking_id: int, kind: ReminderKind) -> None:
+        async with self._db.transaction() as conn:
+            await self._repos.trips.release_reminder(conn, booking_id, kind)
+
     # Pickup
 
     async def _borrowers(self, booking_id: int, user_id: int) -> Trip | TripRefused:

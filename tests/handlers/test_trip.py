@@ -397,3 +397,20 @@ async def test_annuler_in_the_middle_of_a_pickup_form_ends_the_form(s: Scene) ->
     after = await s.fake.next_message(chat=s.marie)
     assert "Je ne sais pas encore répondre" in str(after["text"])
     assert s.rows("SELECT count(*) FROM trip_readings") == [(0,)]
+
+
+async def test_a_pickup_reminder_telegram_refused_is_tried_again_not_lost(s: Scene) -> None:
+    await _accepted(s)
+    # As if the reminder were due now, with Telegram refusing it for a while.
+    with sqlite3.connect(s.db_path) as conn:
+        conn.execute("DELETE FROM reminders_sent")
+    s.fake.fail_next(1, status=400, method="sendMessage", description="Bad Request: passing")
+    await _run_reminder(s, ReminderKind.PICKUP)
+    assert s.rows("SELECT count(*) FROM reminders_sent") == [(0,)]
+    jobs = s.app.job_queue
+    assert jobs is not None
+    [retry] = jobs.get_jobs_by_name("reminder-pickup-1")
+    await retry.run(s.app)
+    reminder = await s.fake.next_message(chat=s.marie, text_contains="⏰")
+    assert "🔑" in str(reminder["text"])
+    assert s.rows("SELECT kind FROM reminders_sent") == [("pickup",)]
