@@ -1,33 +1,62 @@
-"""`/reglages` in the group: its admins change how the bot speaks there.
+"""`/reglages` in the group: its admins set the language and the booking limits.
 
-Only the language so far; each change is confirmed in the group by the settings message
-itself, edited into the confirmation: one group message per change.
+Each change is confirmed in the group by the settings message itself, edited into the
+confirmation: one group message per change. Values are offered as buttons, so a wrong
+value cannot be typed.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Callback, Kind, parse_callback
+from bot.moderation.service import BookingLimit
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
+from handlers.render import duration
 from handlers.speech import Speaker, group_speaker
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 _LANGUAGE = "lang_"
+# Button option prefix → the setting, and the values offered (minutes, minutes, days).
+_LIMITS: dict[str, tuple[BookingLimit, tuple[int, ...]]] = {
+    "exp_": (BookingLimit.REQUEST_EXPIRY, (6 * 60, 12 * 60, 24 * 60)),
+    "dur_": (BookingLimit.MAX_DURATION, (24 * 60, 3 * 24 * 60, 7 * 24 * 60)),
+    "hor_": (BookingLimit.HORIZON, (30, 60, 90)),
+}
+
+
+def _shown(say: Speaker, limit: BookingLimit, value: int) -> str:
+    if limit is BookingLimit.HORIZON:
+        return duration(say, timedelta(days=value))
+    return duration(say, timedelta(minutes=value))
 
 
 def _keyboard(say: Speaker, chat_id: int) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(
-            say(f"admin.settings.language.{language}"),
-            callback_data=Callback(Kind.SETTING, chat_id, _LANGUAGE + language).data(),
-        )
-        for language in SUPPORTED_LANGUAGES
+    rows = [
+        [
+            InlineKeyboardButton(
+                say(f"admin.settings.language.{language}"),
+                callback_data=Callback(Kind.SETTING, chat_id, _LANGUAGE + language).data(),
+            )
+            for language in SUPPORTED_LANGUAGES
+        ]
     ]
-    return InlineKeyboardMarkup([buttons])
+    for prefix, (limit, values) in _LIMITS.items():
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    say(f"admin.settings.{limit}.button", value=_shown(say, limit, value)),
+                    callback_data=Callback(Kind.SETTING, chat_id, f"{prefix}{value}").data(),
+                )
+                for value in values
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 async def settings_command(update: Update, context: CovoisinContext) -> None:
@@ -37,7 +66,14 @@ async def settings_command(update: Update, context: CovoisinContext) -> None:
     say = await group_speaker(context, chat.id)
     if await admin_in_group(update, context, say) is None:
         return
-    text = say("admin.settings.title", language=say(f"admin.settings.language.{say.language}"))
+    current = await context.services.repos.settings.get(chat.id)
+    text = say(
+        "admin.settings.title",
+        language=say(f"admin.settings.language.{say.language}"),
+        expiry=_shown(say, BookingLimit.REQUEST_EXPIRY, current.request_expiry_minutes),
+        duration=_shown(say, BookingLimit.MAX_DURATION, current.max_duration_minutes),
+        horizon=_shown(say, BookingLimit.HORIZON, current.horizon_days),
+    )
     await message.reply_text(text, reply_markup=_keyboard(say, chat.id))
 
 
@@ -48,14 +84,26 @@ async def on_setting(update: Update, context: CovoisinContext) -> None:
         return
     chat_id = callback.target
     say = await group_speaker(context, chat_id)
-    language = (callback.option or "").removeprefix(_LANGUAGE)
+    option = callback.option or ""
+    limit = _limit_of(option)
+    language = option.removeprefix(_LANGUAGE)
     message = query.message
+    known = limit is not None or (option.startswith(_LANGUAGE) and language in SUPPORTED_LANGUAGES)
     # Checked against the message it sits on: a button copied to another chat changes nothing.
-    if language not in SUPPORTED_LANGUAGES or message is None or message.chat.id != chat_id:
+    if not known or message is None or message.chat.id != chat_id:
         await query.answer(say("button.stale"), show_alert=True)
         return
     if not await is_admin(context, chat_id, query.from_user.id):
         await query.answer(say("admin.only"), show_alert=True)
+        return
+    if limit is not None:
+        setting, value = limit
+        changed = await context.services.moderation.set_booking_limit(
+            chat_id, query.from_user.id, setting, value
+        )
+        await query.answer()
+        key = f"admin.settings.{setting}.changed" if changed else "admin.settings.unchanged"
+        await query.edit_message_text(say(key, value=_shown(say, setting, value)))
         return
     changed = await context.services.moderation.set_language(chat_id, query.from_user.id, language)
     await query.answer()
@@ -63,6 +111,15 @@ async def on_setting(update: Update, context: CovoisinContext) -> None:
     say = await group_speaker(context, chat_id)
     key = "admin.settings.language.changed" if changed else "admin.settings.language.same"
     await query.edit_message_text(say(key))
+
+
+def _limit_of(option: str) -> tuple[BookingLimit, int] | None:
+    """The limit and value a button sets, only among the values offered."""
+    for prefix, (limit, values) in _LIMITS.items():
+        number = option.removeprefix(prefix)
+        if option.startswith(prefix) and number.isdigit() and int(number) in values:
+            return limit, int(number)
+    return None
 
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:

@@ -9,11 +9,20 @@ borrower until it is returned: taking it back is a matter for the neighbours, no
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from storage import Repositories
 from storage.models import AuditAction, AuditEntry, Booking, BookingStatus, Car
+
+
+class BookingLimit(StrEnum):
+    """The group settings an admin sets from /reglages; values name GroupSettings fields."""
+
+    REQUEST_EXPIRY = "request_expiry_minutes"
+    MAX_DURATION = "max_duration_minutes"
+    HORIZON = "horizon_days"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +105,29 @@ class ModerationService:
                     AuditAction.CHANGE_SETTING,
                     now,
                     detail=f"language={language}",
+                ),
+            )
+        return True
+
+    async def set_booking_limit(
+        self, chat_id: int, admin_id: int, limit: BookingLimit, value: int
+    ) -> bool:
+        """Request expiry, longest booking or how far ahead; False when it already was so."""
+        now = self._now()
+        async with self._db.transaction() as conn:
+            current = await self._repos.settings.get(chat_id)
+            if getattr(current, limit.value) == value:
+                return False
+            updated = {
+                BookingLimit.REQUEST_EXPIRY: replace(current, request_expiry_minutes=value),
+                BookingLimit.MAX_DURATION: replace(current, max_duration_minutes=value),
+                BookingLimit.HORIZON: replace(current, horizon_days=value),
+            }[limit]
+            await self._repos.settings.save(conn, chat_id, updated)
+            await self._repos.moderation.audit(
+                conn,
+                AuditEntry(
+                    chat_id, admin_id, AuditAction.CHANGE_SETTING, now, detail=f"{limit}={value}"
                 ),
             )
         return True

@@ -332,3 +332,25 @@ async def test_mydata_sends_everything_about_the_member_privately(s: Scene) -> N
     assert [car["name"] for car in paul_data["cars"]] == ["Clio"]
     assert "bookings" not in paul_data
     assert_said_nothing_more(s.fake)
+
+
+async def test_an_admin_sets_the_booking_limits_from_the_offered_values(s: Scene) -> None:
+    await s.fake.send_text(s.anne, s.village, "/reglages")
+    menu = await s.fake.next_message(chat=s.village)
+    assert "annulée après : 12 heures" in str(menu["text"])
+    refused = await s.fake.press_button(s.luc, menu, text="Réponse sous 6 heures")
+    assert "réservée aux administrateurs" in await _answered(s, refused)
+    forged = await s.fake.forge_callback(s.anne, menu, f"v1:set:{s.village.id}:exp_1")
+    assert "plus valable" in await _answered(s, forged)
+    assert s.rows("SELECT count(*) FROM audit_log") == [(0,)]
+
+    since = s.fake.mark()
+    await s.fake.press_button(s.anne, menu, text="Au plus 7 jours")
+    await s.fake.wait_for_call("editMessageText", since=since)
+    changed = s.fake.message(s.village, int(str(menu["message_id"])))
+    assert changed is not None
+    assert changed["text"] == "✅ Désormais, une réservation dure au plus 7 jours."
+    assert s.rows("SELECT max_duration_minutes FROM group_settings") == [(7 * 24 * 60,)]
+    assert s.rows("SELECT detail FROM audit_log") == [("max_duration_minutes=10080",)]
+    # The new limit applies to the next request: five days is now allowed.
+    assert "demande la Clio" in await _say(s, s.marie, "/reserver clio du 8 au 12 décembre")
