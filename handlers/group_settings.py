@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Callback, Kind, parse_callback
-from bot.moderation.service import BookingLimit
+from bot.moderation.service import GroupSetting
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
@@ -22,17 +22,24 @@ from handlers.speech import Speaker, group_speaker
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 _LANGUAGE = "lang_"
-# Button option prefix → the setting, and the values offered (minutes, minutes, days).
-_LIMITS: dict[str, tuple[BookingLimit, tuple[int, ...]]] = {
-    "exp_": (BookingLimit.REQUEST_EXPIRY, (6 * 60, 12 * 60, 24 * 60)),
-    "dur_": (BookingLimit.MAX_DURATION, (24 * 60, 3 * 24 * 60, 7 * 24 * 60)),
-    "hor_": (BookingLimit.HORIZON, (30, 60, 90)),
+# Button option prefix → the setting, and the values offered (in the field's own unit).
+_LIMITS: dict[str, tuple[GroupSetting, tuple[int, ...]]] = {
+    "exp_": (GroupSetting.REQUEST_EXPIRY, (6 * 60, 12 * 60, 24 * 60)),
+    "dur_": (GroupSetting.MAX_DURATION, (24 * 60, 3 * 24 * 60, 7 * 24 * 60)),
+    "hor_": (GroupSetting.HORIZON, (30, 60, 90)),
+    "pick_": (GroupSetting.PICKUP_REMINDER, (30 * 60, 60 * 60, 2 * 60 * 60)),
+    "vch_": (GroupSetting.TRUSTED_VOUCHES, (1, 2, 3)),
+    "brw_": (GroupSetting.TRUSTED_BORROWINGS, (1, 2, 5)),
 }
 
 
-def _shown(say: Speaker, limit: BookingLimit, value: int) -> str:
-    if limit is BookingLimit.HORIZON:
+def _shown(say: Speaker, limit: GroupSetting, value: int) -> str:
+    if limit in (GroupSetting.TRUSTED_VOUCHES, GroupSetting.TRUSTED_BORROWINGS):
+        return str(value)
+    if limit is GroupSetting.HORIZON:
         return duration(say, timedelta(days=value))
+    if limit is GroupSetting.PICKUP_REMINDER:
+        return duration(say, timedelta(seconds=value))
     return duration(say, timedelta(minutes=value))
 
 
@@ -70,9 +77,12 @@ async def settings_command(update: Update, context: CovoisinContext) -> None:
     text = say(
         "admin.settings.title",
         language=say(f"admin.settings.language.{say.language}"),
-        expiry=_shown(say, BookingLimit.REQUEST_EXPIRY, current.request_expiry_minutes),
-        duration=_shown(say, BookingLimit.MAX_DURATION, current.max_duration_minutes),
-        horizon=_shown(say, BookingLimit.HORIZON, current.horizon_days),
+        expiry=_shown(say, GroupSetting.REQUEST_EXPIRY, current.request_expiry_minutes),
+        duration=_shown(say, GroupSetting.MAX_DURATION, current.max_duration_minutes),
+        horizon=_shown(say, GroupSetting.HORIZON, current.horizon_days),
+        pickup=_shown(say, GroupSetting.PICKUP_REMINDER, current.pickup_reminder_seconds),
+        vouches=current.trusted_min_vouches,
+        borrowings=current.trusted_min_borrowings,
     )
     await message.reply_text(text, reply_markup=_keyboard(say, chat.id))
 
@@ -98,7 +108,7 @@ async def on_setting(update: Update, context: CovoisinContext) -> None:
         return
     if limit is not None:
         setting, value = limit
-        changed = await context.services.moderation.set_booking_limit(
+        changed = await context.services.moderation.set_group_setting(
             chat_id, query.from_user.id, setting, value
         )
         await query.answer()
@@ -113,7 +123,7 @@ async def on_setting(update: Update, context: CovoisinContext) -> None:
     await query.edit_message_text(say(key))
 
 
-def _limit_of(option: str) -> tuple[BookingLimit, int] | None:
+def _limit_of(option: str) -> tuple[GroupSetting, int] | None:
     """The limit and value a button sets, only among the values offered."""
     for prefix, (limit, values) in _LIMITS.items():
         number = option.removeprefix(prefix)

@@ -32,7 +32,10 @@ def intervals_short(say: Speaker, intervals: Iterable[Interval]) -> str:
 
 
 def duration(say: Speaker, span: timedelta) -> str:
-    hours = int(span.total_seconds() // 3600)
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60:
+        return say.plural("booking.limit.minutes", minutes)
+    hours = minutes // 60
     if hours % 24 == 0 and hours >= 24:
         return say.plural("booking.limit.days", hours // 24)
     return say.plural("booking.limit.hours", hours)

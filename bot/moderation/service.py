@@ -17,12 +17,15 @@ from storage import Repositories
 from storage.models import AuditAction, AuditEntry, Booking, BookingStatus, Car
 
 
-class BookingLimit(StrEnum):
+class GroupSetting(StrEnum):
     """The group settings an admin sets from /reglages; values name GroupSettings fields."""
 
     REQUEST_EXPIRY = "request_expiry_minutes"
     MAX_DURATION = "max_duration_minutes"
     HORIZON = "horizon_days"
+    PICKUP_REMINDER = "pickup_reminder_seconds"
+    TRUSTED_VOUCHES = "trusted_min_vouches"
+    TRUSTED_BORROWINGS = "trusted_min_borrowings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,19 +112,22 @@ class ModerationService:
             )
         return True
 
-    async def set_booking_limit(
-        self, chat_id: int, admin_id: int, limit: BookingLimit, value: int
+    async def set_group_setting(
+        self, chat_id: int, admin_id: int, limit: GroupSetting, value: int
     ) -> bool:
-        """Request expiry, longest booking or how far ahead; False when it already was so."""
+        """One of the settings of `GroupSetting`; False when it already had that value."""
         now = self._now()
         async with self._db.transaction() as conn:
             current = await self._repos.settings.get(chat_id)
             if getattr(current, limit.value) == value:
                 return False
             updated = {
-                BookingLimit.REQUEST_EXPIRY: replace(current, request_expiry_minutes=value),
-                BookingLimit.MAX_DURATION: replace(current, max_duration_minutes=value),
-                BookingLimit.HORIZON: replace(current, horizon_days=value),
+                GroupSetting.REQUEST_EXPIRY: replace(current, request_expiry_minutes=value),
+                GroupSetting.MAX_DURATION: replace(current, max_duration_minutes=value),
+                GroupSetting.HORIZON: replace(current, horizon_days=value),
+                GroupSetting.PICKUP_REMINDER: replace(current, pickup_reminder_seconds=value),
+                GroupSetting.TRUSTED_VOUCHES: replace(current, trusted_min_vouches=value),
+                GroupSetting.TRUSTED_BORROWINGS: replace(current, trusted_min_borrowings=value),
             }[limit]
             await self._repos.settings.save(conn, chat_id, updated)
             await self._repos.moderation.audit(

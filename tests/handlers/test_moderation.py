@@ -354,3 +354,21 @@ async def test_an_admin_sets_the_booking_limits_from_the_offered_values(s: Scene
     assert s.rows("SELECT detail FROM audit_log") == [("max_duration_minutes=10080",)]
     # The new limit applies to the next request: five days is now allowed.
     assert "demande la Clio" in await _say(s, s.marie, "/reserver clio du 8 au 12 décembre")
+
+
+async def test_an_admin_sets_the_pickup_reminder_and_what_trusted_means(s: Scene) -> None:
+    for label, column, value in (
+        ("Rappel 30 minutes avant", "pickup_reminder_seconds", 1800),
+        ("3 garant(s)", "trusted_min_vouches", 3),
+        ("5 emprunt(s)", "trusted_min_borrowings", 5),
+    ):
+        await s.fake.send_text(s.anne, s.village, "/reglages")
+        menu = await s.fake.next_message(chat=s.village)
+        since = s.fake.mark()
+        await s.fake.press_button(s.anne, menu, text=label)
+        await s.fake.wait_for_call("editMessageText", since=since)
+        assert s.rows(f"SELECT {column} FROM group_settings") == [(value,)]
+    await s.fake.send_text(s.anne, s.village, "/reglages")
+    menu = await s.fake.next_message(chat=s.village)
+    assert "30 minutes avant" in str(menu["text"])
+    assert "3 garant(s) et 5 emprunt(s)" in str(menu["text"])
