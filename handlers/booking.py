@@ -118,6 +118,9 @@ async def _request(update: Update, context: CovoisinContext, place: Place) -> No
     except DateParseError as error:
         await message.reply_text(say(error.message_key, text=error.text))
         return
+    if await context.services.reputation.needs_a_vouch(place.chat_id, user.id):
+        await message.reply_text(say("booking.refusal.needs_vouch"))
+        return
     charter = await context.services.reputation.charter_to_accept(place.chat_id, user.id)
     if charter is not None:
         # The request waits for « J'accepte » (on_charter_accepted), then goes on.

@@ -30,10 +30,13 @@ _LIMITS: dict[str, tuple[GroupSetting, tuple[int, ...]]] = {
     "pick_": (GroupSetting.PICKUP_REMINDER, (30 * 60, 60 * 60, 2 * 60 * 60)),
     "vch_": (GroupSetting.TRUSTED_VOUCHES, (1, 2, 3)),
     "brw_": (GroupSetting.TRUSTED_BORROWINGS, (1, 2, 5)),
+    "vreq_": (GroupSetting.VOUCH_REQUIRED, (1, 0)),
 }
 
 
 def _shown(say: Speaker, limit: GroupSetting, value: int) -> str:
+    if limit is GroupSetting.VOUCH_REQUIRED:
+        return say("admin.settings.yes" if value else "admin.settings.no")
     if limit in (GroupSetting.TRUSTED_VOUCHES, GroupSetting.TRUSTED_BORROWINGS):
         return str(value)
     if limit is GroupSetting.HORIZON:
@@ -83,6 +86,7 @@ async def settings_command(update: Update, context: CovoisinContext) -> None:
         pickup=_shown(say, GroupSetting.PICKUP_REMINDER, current.pickup_reminder_seconds),
         vouches=current.trusted_min_vouches,
         borrowings=current.trusted_min_borrowings,
+        vouch_required=_shown(say, GroupSetting.VOUCH_REQUIRED, int(current.vouch_required)),
     )
     await message.reply_text(text, reply_markup=_keyboard(say, chat.id))
 

@@ -202,6 +202,8 @@ class GroupSettings:
     trusted_min_vouches: int = 1
     trusted_min_borrowings: int = 2
     charter: str | None = None
+    # Moderation (storage/migrations/0006_vouch_required.sql).
+    vouch_required: bool = False
 
     @property
     def request_expiry(self) -> timedelta:

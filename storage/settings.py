@@ -34,6 +34,7 @@ class GroupSettingsRepository:
             trusted_min_vouches=row["trusted_min_vouches"],
             trusted_min_borrowings=row["trusted_min_borrowings"],
             charter=row["charter"],
+            vouch_required=bool(row["vouch_required"]),
         )
 
     async def save(self, conn: aiosqlite.Connection, chat_id: int, settings: GroupSettings) -> None:
@@ -42,8 +43,9 @@ class GroupSettingsRepository:
             INSERT INTO group_settings
                 (chat_id, request_expiry_minutes, max_duration_minutes, horizon_days,
                  pickup_reminder_seconds, end_reminder_seconds, overdue_alert_seconds,
-                 pending_reminder_seconds, trusted_min_vouches, trusted_min_borrowings, charter)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 pending_reminder_seconds, trusted_min_vouches, trusted_min_borrowings, charter,
+                 vouch_required)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (chat_id) DO UPDATE SET
                 request_expiry_minutes = excluded.request_expiry_minutes,
                 max_duration_minutes = excluded.max_duration_minutes,
@@ -54,7 +56,8 @@ class GroupSettingsRepository:
                 pending_reminder_seconds = excluded.pending_reminder_seconds,
                 trusted_min_vouches = excluded.trusted_min_vouches,
                 trusted_min_borrowings = excluded.trusted_min_borrowings,
-                charter = excluded.charter
+                charter = excluded.charter,
+                vouch_required = excluded.vouch_required
             """,
             (
                 chat_id,
@@ -68,5 +71,6 @@ class GroupSettingsRepository:
                 settings.trusted_min_vouches,
                 settings.trusted_min_borrowings,
                 settings.charter,
+                int(settings.vouch_required),
             ),
         )

@@ -26,6 +26,7 @@ class GroupSetting(StrEnum):
     PICKUP_REMINDER = "pickup_reminder_seconds"
     TRUSTED_VOUCHES = "trusted_min_vouches"
     TRUSTED_BORROWINGS = "trusted_min_borrowings"
+    VOUCH_REQUIRED = "vouch_required"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class ModerationService:
                 GroupSetting.PICKUP_REMINDER: replace(current, pickup_reminder_seconds=value),
                 GroupSetting.TRUSTED_VOUCHES: replace(current, trusted_min_vouches=value),
                 GroupSetting.TRUSTED_BORROWINGS: replace(current, trusted_min_borrowings=value),
+                GroupSetting.VOUCH_REQUIRED: replace(current, vouch_required=bool(value)),
             }[limit]
             await self._repos.settings.save(conn, chat_id, updated)
             await self._repos.moderation.audit(

@@ -106,6 +106,11 @@ def is_trusted(profile: Profile, settings: GroupSettings) -> bool:
     )
 
 
+def needs_a_vouch(profile: Profile, settings: GroupSettings) -> bool:
+    """Where the group asks it, a member's first booking waits for a neighbour's vouch."""
+    return settings.vouch_required and profile.borrowed == 0 and not profile.vouched_by
+
+
 def reveal_due(answered: Iterable[FeedbackSide], due_at: datetime, now: datetime) -> bool:
     """Both sides answered, or the time is up: the answers given are shown to both."""
     return set(answered) == set(FeedbackSide) or now >= due_at

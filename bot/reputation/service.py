@@ -19,6 +19,7 @@ from bot.reputation.rules import (
     Profile,
     clean_tags,
     is_trusted,
+    needs_a_vouch,
     profile_of,
     reveal_due,
 )
@@ -108,6 +109,10 @@ class ReputationService:
         own = await self._repos.ledger.of_member(chat_id, user_id)
         vouches = await self._repos.ledger.vouches_for(chat_id, user_id)
         return profile_of(own, vouches)
+
+    async def needs_a_vouch(self, chat_id: int, user_id: int) -> bool:
+        settings = await self._repos.settings.get(chat_id)
+        return needs_a_vouch(await self.profile_of(chat_id, user_id), settings)
 
     async def profile(self, chat_id: int, user_id: int) -> MemberProfile | None:
         """None for someone the bot never met in that group."""

@@ -372,3 +372,24 @@ async def test_an_admin_sets_the_pickup_reminder_and_what_trusted_means(s: Scene
     menu = await s.fake.next_message(chat=s.village)
     assert "30 minutes avant" in str(menu["text"])
     assert "3 garant(s) et 5 emprunt(s)" in str(menu["text"])
+
+
+async def test_a_group_can_ask_for_a_voucher_before_a_first_borrowing(s: Scene) -> None:
+    await s.fake.send_text(s.anne, s.village, "/reglages")
+    menu = await s.fake.next_message(chat=s.village)
+    assert "Un garant avant le premier emprunt : non" in str(menu["text"])
+    since = s.fake.mark()
+    await s.fake.press_button(s.anne, menu, text="Garant pour le 1er emprunt : oui")
+    await s.fake.wait_for_call("editMessageText", since=since)
+    assert s.rows("SELECT vouch_required FROM group_settings") == [(1,)]
+
+    refusal = await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    assert "se porte garant de vous" in refusal
+    assert s.rows("SELECT count(*) FROM bookings") == [(0,)]
+
+    await s.fake.send_text(s.anne, s.village, "/reglages")
+    menu = await s.fake.next_message(chat=s.village)
+    since = s.fake.mark()
+    await s.fake.press_button(s.anne, menu, text="Garant pour le 1er emprunt : non")
+    await s.fake.wait_for_call("editMessageText", since=since)
+    assert "demande la Clio" in await _say(s, s.marie, "/reserver clio demain 10h-12h")
