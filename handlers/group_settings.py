@@ -7,21 +7,36 @@ value cannot be typed.
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.moderation.service import GroupSetting
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
+from handlers.delivery import tell_privately
 from handlers.render import duration
-from handlers.speech import Speaker, group_speaker
+from handlers.speech import Speaker, group_speaker, personal_speaker
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 _LANGUAGE = "lang_"
+_CHARTER = "charter"
+# Waiting for the charter's text in the admin's private chat.
+WRITING_CHARTER = "writing_charter"
+CHARTER_MAX_LENGTH = 2000
+_NO_CHARTER = {"aucune", "none", "-"}
 # Button option prefix → the setting, and the values offered (in the field's own unit).
 _LIMITS: dict[str, tuple[GroupSetting, tuple[int, ...]]] = {
     "exp_": (GroupSetting.REQUEST_EXPIRY, (6 * 60, 12 * 60, 24 * 60)),
@@ -66,6 +81,14 @@ def _keyboard(say: Speaker, chat_id: int) -> InlineKeyboardMarkup:
                 for value in values
             ]
         )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                say("admin.settings.charter.button"),
+                callback_data=Callback(Kind.SETTING, chat_id, _CHARTER).data(),
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -136,8 +159,87 @@ def _limit_of(option: str) -> tuple[GroupSetting, int] | None:
     return None
 
 
-def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+async def ask_charter(update: Update, context: CovoisinContext) -> object:
+    """« Modifier la charte » in the group: the text is asked for in the private chat."""
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    if query is None or callback is None or query.message is None:
+        return None
+    chat_id = callback.target
+    say = await group_speaker(context, chat_id)
+    if query.message.chat.id != chat_id:
+        await query.answer(say("button.stale"), show_alert=True)
+        return None
+    if not await is_admin(context, chat_id, query.from_user.id):
+        await query.answer(say("admin.only"), show_alert=True)
+        return None
+    await query.answer()
+    private_say = await personal_speaker(context, query.from_user, chat_id)
+    if not await tell_privately(
+        context,
+        query.from_user.id,
+        private_say("admin.settings.charter.ask"),
+        group_chat_id=chat_id,
+    ):
+        return None  # the admin opens the private chat through the link, then tries again
+    if context.user_data is not None:
+        context.user_data[WRITING_CHARTER] = chat_id
+    return WRITING_CHARTER
+
+
+async def charter_written(update: Update, context: CovoisinContext) -> object:
+    message, user = update.effective_message, update.effective_user
+    chat_id = (context.user_data or {}).get(WRITING_CHARTER)
+    if message is None or message.text is None or user is None or not isinstance(chat_id, int):
+        return ConversationHandler.END
+    say = await personal_speaker(context, user, chat_id)
+    text = message.text.strip()
+    if len(text) > CHARTER_MAX_LENGTH:
+        await message.reply_text(say("admin.settings.charter.too_long", limit=CHARTER_MAX_LENGTH))
+        return WRITING_CHARTER
+    # Checked again now: the person may have stopped being an admin meanwhile.
+    if not await is_admin(context, chat_id, user.id):
+        await message.reply_text(say("admin.only"))
+        return ConversationHandler.END
+    charter = None if text.casefold() in _NO_CHARTER else text
+    await context.services.moderation.set_charter(chat_id, user.id, charter)
+    await message.reply_text(say("admin.settings.charter.saved"))
+    group_say = await group_speaker(context, chat_id)
+    key = "admin.settings.charter.changed" if charter else "admin.settings.charter.removed"
+    await context.bot.send_message(chat_id, group_say(key))
+    return ConversationHandler.END
+
+
+async def charter_cancelled(update: Update, context: CovoisinContext) -> object:
+    message = update.effective_message
+    if message is not None:
+        say = await personal_speaker(context, update.effective_user)
+        await message.reply_text(say("admin.settings.charter.cancelled"))
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
+    with warnings.catch_warnings():
+        # PTB warns that the button is then tracked per user, not per message: that is meant,
+        # the text that follows comes in another chat.
+        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
+        charter: ConversationHandler[CovoisinContext] = ConversationHandler(
+            entry_points=[CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$")],
+            states={
+                WRITING_CHARTER: [
+                    MessageHandler(
+                        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, charter_written
+                    )
+                ]
+            },
+            fallbacks=[CommandHandler(["cancel", "annuler"], charter_cancelled)],
+            # The button is pressed in the group, the text comes in the private chat.
+            per_chat=False,
+            allow_reentry=True,
+            conversation_timeout=timedelta(minutes=30),
+        )
     return [
+        charter,
         CommandHandler(["settings", "reglages"], settings_command, MESSAGE),
         CallbackQueryHandler(on_setting, pattern=r"^v1:set:"),
     ]

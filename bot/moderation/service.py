@@ -140,6 +140,23 @@ class ModerationService:
             )
         return True
 
+    async def set_charter(self, chat_id: int, admin_id: int, text: str | None) -> None:
+        """The charter shown before a member's first request; None takes it away."""
+        now = self._now()
+        async with self._db.transaction() as conn:
+            current = await self._repos.settings.get(chat_id)
+            await self._repos.settings.save(conn, chat_id, replace(current, charter=text))
+            await self._repos.moderation.audit(
+                conn,
+                AuditEntry(
+                    chat_id,
+                    admin_id,
+                    AuditAction.CHANGE_SETTING,
+                    now,
+                    detail="charter" if text else "charter=none",
+                ),
+            )
+
     async def unban(self, chat_id: int, admin_id: int, user_id: int) -> Unbanned:
         now = self._now()
         async with self._db.transaction() as conn:

@@ -393,3 +393,27 @@ async def test_a_group_can_ask_for_a_voucher_before_a_first_borrowing(s: Scene) 
     await s.fake.press_button(s.anne, menu, text="Garant pour le 1er emprunt : non")
     await s.fake.wait_for_call("editMessageText", since=since)
     assert "demande la Clio" in await _say(s, s.marie, "/reserver clio demain 10h-12h")
+
+
+async def test_an_admin_writes_the_charter_in_private(s: Scene) -> None:
+    await s.fake.send_text(s.anne, s.village, "/reglages")
+    menu = await s.fake.next_message(chat=s.village)
+    refused = await s.fake.press_button(s.luc, menu, text="📜 Modifier la charte")
+    assert "réservée aux administrateurs" in await _answered(s, refused)
+
+    await s.fake.press_button(s.anne, menu, text="📜 Modifier la charte")
+    asked = await s.fake.next_message(chat=s.anne)
+    assert "texte de la charte" in str(asked["text"])
+    await s.fake.send_private(s.anne, "x" * 2001)
+    assert "un peu long" in str((await s.fake.next_message(chat=s.anne))["text"])
+    await s.fake.send_private(s.anne, "On rend la voiture propre & avec le plein.")
+    assert "C'est noté" in str((await s.fake.next_message(chat=s.anne))["text"])
+    told = await s.fake.next_message(chat=s.village)
+    assert "charte du groupe a été mise à jour" in str(told["text"])
+    assert s.rows("SELECT charter FROM group_settings") == [
+        ("On rend la voiture propre & avec le plein.",)
+    ]
+    assert s.rows("SELECT detail FROM audit_log") == [("charter",)]
+    # The next private text is an ordinary one again.
+    await s.fake.send_private(s.anne, "merci")
+    assert "Je ne sais pas encore" in str((await s.fake.next_message(chat=s.anne))["text"])
