@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum
@@ -177,47 +178,39 @@ async def _begin(
     return FILLING
 
 
-async def start_pickup(update: Update, context: CovoisinContext) -> object:
+async def _start(
+    update: Update,
+    context: CovoisinContext,
+    check: Callable[[int, int], Awaitable[Trip | TripRefused]],
+    moment: ReadingMoment | None,
+    step: Step,
+) -> object:
+    """A trip button: the service says whether this presser may start this form now."""
     query = update.callback_query
     callback = parse_callback(query.data) if query else None
     if query is None or callback is None:
         return None
-    trip = await context.services.trips.can_pick_up(callback.target, query.from_user.id)
+    trip = await check(callback.target, query.from_user.id)
     if isinstance(trip, TripRefused):
         await refusal_answer(query, context, trip)
         return None
-    form = TripForm(
-        trip.booking.id, trip.booking.chat_id, trip.car.name, ReadingMoment.PICKUP, Step.ODOMETER
-    )
+    form = TripForm(trip.booking.id, trip.booking.chat_id, trip.car.name, moment, step)
     return await _begin(query, context, trip, form)
+
+
+async def start_pickup(update: Update, context: CovoisinContext) -> object:
+    trips = context.services.trips
+    return await _start(update, context, trips.can_pick_up, ReadingMoment.PICKUP, Step.ODOMETER)
 
 
 async def start_return(update: Update, context: CovoisinContext) -> object:
-    query = update.callback_query
-    callback = parse_callback(query.data) if query else None
-    if query is None or callback is None:
-        return None
-    trip = await context.services.trips.can_return(callback.target, query.from_user.id)
-    if isinstance(trip, TripRefused):
-        await refusal_answer(query, context, trip)
-        return None
-    form = TripForm(
-        trip.booking.id, trip.booking.chat_id, trip.car.name, ReadingMoment.RETURN, Step.ODOMETER
-    )
-    return await _begin(query, context, trip, form)
+    trips = context.services.trips
+    return await _start(update, context, trips.can_return, ReadingMoment.RETURN, Step.ODOMETER)
 
 
 async def start_problem(update: Update, context: CovoisinContext) -> object:
-    query = update.callback_query
-    callback = parse_callback(query.data) if query else None
-    if query is None or callback is None:
-        return None
-    trip = await context.services.trips.can_check(callback.target, query.from_user.id)
-    if isinstance(trip, TripRefused):
-        await refusal_answer(query, context, trip)
-        return None
-    form = TripForm(trip.booking.id, trip.booking.chat_id, trip.car.name, None, Step.PROBLEM_TEXT)
-    return await _begin(query, context, trip, form)
+    trips = context.services.trips
+    return await _start(update, context, trips.can_check, None, Step.PROBLEM_TEXT)
 
 
 # Answers
