@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +30,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.booking import (
     BookingMode,
@@ -55,6 +53,7 @@ from bot.contribution import (
 from bot.deeplinks import Action, DeepLink, parse_payload, start_url
 from bot.i18n import Html
 from handlers.context import CovoisinContext
+from handlers.conversations import form_conversation
 from handlers.delivery import deliver_pending
 from handlers.guards import is_group_member
 from handlers.render import car_title, first_name
@@ -860,40 +859,34 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
         on_stale_button, pattern=lambda data: form_button(data) or picked(data)
     )
     fields = [step.key for step in Step]
-    with warnings.catch_warnings():
-        # PTB warns that buttons are then tracked per chat, not per message: that is meant,
-        # each button names its question, so one from an earlier question is recognised.
-        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
-        conversation: ConversationHandler[CovoisinContext] = ConversationHandler(
-            entry_points=[
-                CommandHandler(["addcar", "ajouter"], start_in_private, PRIVATE),
-                CommandHandler(
-                    "start",
-                    start_from_link,
-                    PRIVATE & filters.Regex(rf"^/start(@\w+)?\s+{Action.ADD_CAR.value}_-?\d+\s*$"),
-                ),
-                CallbackQueryHandler(start_edit, pattern=button_of(Kind.CAR_EDIT, *fields)),
+    conversation = form_conversation(
+        entry_points=[
+            CommandHandler(["addcar", "ajouter"], start_in_private, PRIVATE),
+            CommandHandler(
+                "start",
+                start_from_link,
+                PRIVATE & filters.Regex(rf"^/start(@\w+)?\s+{Action.ADD_CAR.value}_-?\d+\s*$"),
+            ),
+            CallbackQueryHandler(start_edit, pattern=button_of(Kind.CAR_EDIT, *fields)),
+        ],
+        states={
+            CHOOSING_GROUP: [
+                CallbackQueryHandler(group_picked, pattern=picked),
+                MessageHandler(PRIVATE & ~filters.COMMAND, group_not_picked),
             ],
-            states={
-                CHOOSING_GROUP: [
-                    CallbackQueryHandler(group_picked, pattern=picked),
-                    MessageHandler(PRIVATE & ~filters.COMMAND, group_not_picked),
-                ],
-                FILLING: [
-                    CallbackQueryHandler(on_button, pattern=form_button),
-                    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
-                    MessageHandler(PRIVATE & filters.PHOTO, on_photo),
-                    MessageHandler(
-                        PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other
-                    ),
-                ],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
-            },
-            fallbacks=[cancel, stale],
-            allow_reentry=True,
-            conversation_timeout=TIMEOUT,
-            name="car_form",
-        )
+            FILLING: [
+                CallbackQueryHandler(on_button, pattern=form_button),
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
+                MessageHandler(PRIVATE & filters.PHOTO, on_photo),
+                MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
+            ],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+        },
+        fallbacks=[cancel, stale],
+        allow_reentry=True,
+        conversation_timeout=TIMEOUT,
+        name="car_form",
+    )
     return [
         conversation,
         CommandHandler(["addcar", "ajouter"], addcar_in_group, filters.ChatType.GROUPS & MESSAGE),

@@ -7,7 +7,6 @@ value cannot be typed.
 
 from __future__ import annotations
 
-import warnings
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -19,13 +18,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.moderation.service import GroupSetting
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
+from handlers.conversations import form_conversation
 from handlers.delivery import tell_privately
 from handlers.render import duration
 from handlers.speech import Speaker, group_speaker, personal_speaker
@@ -219,25 +218,21 @@ async def charter_cancelled(update: Update, context: CovoisinContext) -> object:
 
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
-    with warnings.catch_warnings():
-        # PTB warns that the button is then tracked per user, not per message: that is meant,
-        # the text that follows comes in another chat.
-        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
-        charter: ConversationHandler[CovoisinContext] = ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$")],
-            states={
-                WRITING_CHARTER: [
-                    MessageHandler(
-                        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, charter_written
-                    )
-                ]
-            },
-            fallbacks=[CommandHandler(["cancel", "annuler"], charter_cancelled)],
-            # The button is pressed in the group, the text comes in the private chat.
-            per_chat=False,
-            allow_reentry=True,
-            conversation_timeout=timedelta(minutes=30),
-        )
+    charter = form_conversation(
+        entry_points=[CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$")],
+        states={
+            WRITING_CHARTER: [
+                MessageHandler(
+                    filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, charter_written
+                )
+            ]
+        },
+        fallbacks=[CommandHandler(["cancel", "annuler"], charter_cancelled)],
+        # The button is pressed in the group, the text comes in the private chat.
+        per_chat=False,
+        allow_reentry=True,
+        conversation_timeout=timedelta(minutes=30),
+    )
     return [
         charter,
         CommandHandler(["settings", "reglages"], settings_command, MESSAGE),

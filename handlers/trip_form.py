@@ -10,7 +10,6 @@ and a wrong answer is explained and asked again, changing nothing.
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +28,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.callbacks import Callback, Kind, parse_callback
 from bot.trips import (
@@ -44,6 +42,7 @@ from bot.trips import (
 from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
 from handlers.car_form import button_of, rebutton
 from handlers.context import CovoisinContext
+from handlers.conversations import form_conversation
 from handlers.render import car_title, moment
 from handlers.reputation import offer_feedback
 from handlers.speech import Speaker, personal_speaker
@@ -432,30 +431,24 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
     stale: CallbackQueryHandler[CovoisinContext, object] = CallbackQueryHandler(
         on_stale_button, pattern=form_button
     )
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat, not per message: each names its booking, and an
-        # answer the question does not expect is refused.
-        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
-        conversation: ConversationHandler[CovoisinContext] = ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(start_pickup, pattern=button_of(Kind.PICKUP)),
-                CallbackQueryHandler(start_return, pattern=button_of(Kind.RETURN)),
-                CallbackQueryHandler(start_problem, pattern=button_of(Kind.PROBLEM)),
+    conversation = form_conversation(
+        entry_points=[
+            CallbackQueryHandler(start_pickup, pattern=button_of(Kind.PICKUP)),
+            CallbackQueryHandler(start_return, pattern=button_of(Kind.RETURN)),
+            CallbackQueryHandler(start_problem, pattern=button_of(Kind.PROBLEM)),
+        ],
+        states={
+            FILLING: [
+                CallbackQueryHandler(on_button, pattern=form_button),
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
+                MessageHandler(PRIVATE & filters.PHOTO, on_photo),
+                MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
             ],
-            states={
-                FILLING: [
-                    CallbackQueryHandler(on_button, pattern=form_button),
-                    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
-                    MessageHandler(PRIVATE & filters.PHOTO, on_photo),
-                    MessageHandler(
-                        PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other
-                    ),
-                ],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
-            },
-            fallbacks=[CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE), stale],
-            allow_reentry=True,
-            conversation_timeout=TIMEOUT,
-            name="trip_form",
-        )
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+        },
+        fallbacks=[CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE), stale],
+        allow_reentry=True,
+        conversation_timeout=TIMEOUT,
+        name="trip_form",
+    )
     return [conversation, stale]
