@@ -32,6 +32,7 @@ from handlers import (
     export,
     group_settings,
     help,
+    journal,
     membership,
     moderation,
     privacy,
@@ -121,6 +122,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         *cars.handlers(),
         *moderation.handlers(),
         *export.handlers(),
+        *journal.handlers(),
         *group_settings.handlers(),
         *privacy.handlers(),
         # Before booking: `/annuler` in the middle of a pickup or return form ends the form.

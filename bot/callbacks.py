@@ -54,6 +54,8 @@ class Kind(StrEnum):
     ADMIN_CANCEL = "acan"
     # `/export` with several groups: the id is the group's.
     EXPORT = "export"
+    # `/journal` with several groups: the id is the group's.
+    JOURNAL = "journal"
     # A group setting (handlers/settings.py): the id is the group's, the option the value
     # chosen (`lang_fr`, `lang_en`).
     SETTING = "set"

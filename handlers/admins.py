@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, Message, Update
+from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, ChatMemberHandler
 
+from bot.callbacks import Callback, Kind
 from handlers.context import CovoisinContext
 from handlers.speech import Speaker
+from storage.models import Group
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,25 @@ async def is_admin(context: CovoisinContext, chat_id: int, user_id: int) -> bool
     if user_id in context.services.settings.superadmin_ids:
         return True
     return user_id in await group_admin_ids(context, chat_id)
+
+
+async def administered_groups(context: CovoisinContext, user_id: int) -> list[Group]:
+    """The groups where the person is a member and may act as an admin now."""
+    return [
+        group
+        for group in await context.services.repos.groups.groups_of(user_id)
+        if await is_admin(context, group.chat_id, user_id)
+    ]
+
+
+def group_choice(groups: list[Group], kind: Kind) -> InlineKeyboardMarkup:
+    """One button per group, for an admin command asked in private by the admin of several."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(group.title, callback_data=Callback(kind, group.chat_id).data())]
+            for group in groups
+        ]
+    )
 
 
 def sent_as_group(message: Message) -> bool:

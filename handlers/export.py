@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Kind, parse_callback
 from bot.export import to_csv
-from handlers.admins import is_admin
+from handlers.admins import administered_groups, group_choice, is_admin
 from handlers.context import CovoisinContext
 from handlers.speech import member_speaker, personal_speaker
 from storage.export import ExportTable
@@ -20,26 +20,16 @@ async def export_command(update: Update, context: CovoisinContext) -> None:
     if message is None or user is None:
         return
     say = await personal_speaker(context, user)
-    groups = [
-        group
-        for group in await context.services.repos.groups.groups_of(user.id)
-        if await is_admin(context, group.chat_id, user.id)
-    ]
+    groups = await administered_groups(context, user.id)
     if not groups:
         await message.reply_text(say("admin.export.none"))
         return
     if len(groups) == 1:
         await _send_export(context, user.id, groups[0].chat_id)
         return
-    buttons = [
-        [
-            InlineKeyboardButton(
-                group.title, callback_data=Callback(Kind.EXPORT, group.chat_id).data()
-            )
-        ]
-        for group in groups
-    ]
-    await message.reply_text(say("admin.export.pick"), reply_markup=InlineKeyboardMarkup(buttons))
+    await message.reply_text(
+        say("admin.export.pick"), reply_markup=group_choice(groups, Kind.EXPORT)
+    )
 
 
 async def on_export_pick(update: Update, context: CovoisinContext) -> None:

@@ -37,6 +37,7 @@ MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("settings", "reglages", frozenset({"admins"})),
     ("mydata", "mesdonnees", frozenset({"private"})),
     ("export", "export", frozenset({"private"})),
+    ("auditlog", "journal", frozenset({"private"})),
     ("help", "aide", _BOTH),
 )
 

@@ -1,0 +1,94 @@
+"""`/journal` in the private chat: an admin reads the latest admin actions of their group.
+
+The whole log is in `/export`; this is the quick look a secretary needs to answer "who
+banned Marie, and when?" without opening a spreadsheet.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.callbacks import Kind, parse_callback
+from handlers.admins import administered_groups, group_choice, is_admin
+from handlers.context import CovoisinContext
+from handlers.render import car_title, first_name, moment, when_short
+from handlers.speech import Speaker, member_speaker, personal_speaker
+from storage.models import AuditAction, AuditEntry
+
+PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+# Enough to see the last weeks of a village's moderation in one message.
+SHOWN = 20
+
+
+async def journal_command(update: Update, context: CovoisinContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    groups = await administered_groups(context, user.id)
+    if not groups:
+        say = await personal_speaker(context, user)
+        await message.reply_text(say("journal.none"))
+        return
+    if len(groups) == 1:
+        await message.reply_text(await _journal(context, user.id, groups[0].chat_id))
+        return
+    say = await personal_speaker(context, user)
+    await message.reply_text(say("journal.pick"), reply_markup=group_choice(groups, Kind.JOURNAL))
+
+
+async def on_journal_pick(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    if query is None or callback is None:
+        return
+    # The button may be old, or forged: the presser must administer that group now.
+    if not await is_admin(context, callback.target, query.from_user.id):
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("admin.only"), show_alert=True)
+        return
+    await query.answer()
+    # The choice becomes the journal itself, so the buttons cannot be pressed twice.
+    await query.edit_message_text(await _journal(context, query.from_user.id, callback.target))
+
+
+async def _journal(context: CovoisinContext, user_id: int, chat_id: int) -> str:
+    repos = context.services.repos
+    group = await repos.groups.get(chat_id)
+    title = group.title if group else ""
+    say = await member_speaker(context, user_id, chat_id)
+    entries = await repos.moderation.audit_log(chat_id)
+    if not entries:
+        return say("journal.empty", group=title)
+    latest = list(reversed(entries[-SHOWN:]))
+    lines = [say("journal.title", group=title, count=len(latest), total=len(entries))]
+    lines += [await _line(context, say, entry) for entry in latest]
+    return "\n".join(lines)
+
+
+async def _line(context: CovoisinContext, say: Speaker, entry: AuditEntry) -> str:
+    repos = context.services.repos
+    admin = await first_name(context, entry.admin_id)
+    when = moment(say, entry.at)
+    key = f"journal.{entry.action.value}"
+    if entry.action is AuditAction.CHANGE_SETTING:
+        return say(key, when=when, admin=admin, detail=entry.detail or "")
+    # Bans name the member; a removed car its owner; a cancelled booking its borrower.
+    member = await first_name(context, entry.target_id) if entry.target_id else "?"
+    car = await repos.cars.get(entry.car_id) if entry.car_id else None
+    booking = await repos.bookings.get(entry.booking_id) if entry.booking_id else None
+    return say(
+        key,
+        when=when,
+        admin=admin,
+        member=member,
+        car=car_title(car.name) if car else "?",
+        dates=when_short(say, booking.start, booking.end) if booking else "",
+    )
+
+
+def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
+    return [
+        CommandHandler(["journal", "auditlog"], journal_command, PRIVATE),
+        CallbackQueryHandler(on_journal_pick, pattern=r"^v1:journal:"),
+    ]
