@@ -338,8 +338,13 @@ async def _allowed(
 
 async def on_setting(update: Update, context: CovoisinContext) -> None:
     query = update.callback_query
-    callback = parse_callback(query.data) if query else None
-    if query is None or callback is None:
+    if query is None:
+        return
+    callback = parse_callback(query.data)
+    if callback is None:
+        # Data we never made (the pattern only saw its start): answered, nothing changed.
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("button.stale"), show_alert=True)
         return
     chat_id = callback.target
     say = await group_speaker(context, chat_id)
