@@ -38,17 +38,22 @@ class GroupSetting(StrEnum):
 _NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
 
 
+def _folded(name: str) -> str:
+    """A zone's name as people may type it: any case, spaces for « _ » or « - »."""
+    name = re.sub(r"\s*/\s*", "/", name.strip())
+    return re.sub(r"[\s_-]+", "_", name).casefold()
+
+
 @cache
 def _zones_by_folded_name() -> dict[str, str]:
     # Reading the zone names walks the time-zone files: once per process is enough.
-    return {name.casefold(): name for name in available_timezones() - _NOT_PLACES}
+    return {_folded(name): name for name in available_timezones() - _NOT_PLACES}
 
 
 def zone_named(text: str) -> str | None:
     """The time zone an admin wrote (« europe/paris », « America/Port au Prince »), by its
     IANA name; None when there is none by that name."""
-    wanted = "_".join(re.sub(r"\s*/\s*", "/", text.strip()).split())
-    return _zones_by_folded_name().get(wanted.casefold())
+    return _zones_by_folded_name().get(_folded(text))
 
 
 @dataclass(frozen=True, slots=True)

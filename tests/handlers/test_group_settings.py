@@ -16,6 +16,7 @@ import pytest
 
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
+from bot.moderation.service import zone_named
 from bot.timefmt import format_moment
 from handlers.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
@@ -360,3 +361,23 @@ async def test_a_reminder_already_sent_is_not_sent_again_after_a_change(s: Scene
     assert s.rows("SELECT pickup_reminder_seconds FROM group_settings") == [(7200,)]
     assert s.job_times("pickup") == []
     assert_said_nothing_more(s.fake)
+
+
+@pytest.mark.parametrize(
+    ("written", "zone"),
+    [
+        ("Europe/Paris", "Europe/Paris"),
+        ("  europe / paris ", "Europe/Paris"),
+        ("America/Port au Prince", "America/Port-au-Prince"),
+        ("Indian/Reunion", "Indian/Reunion"),
+        ("localtime", None),
+        ("Factory", None),
+        ("Paris", None),
+        ("../../etc/passwd", None),
+        ("", None),
+    ],
+)
+def test_a_written_time_zone_is_a_place_of_the_zone_database(
+    written: str, zone: str | None
+) -> None:
+    assert zone_named(written) == zone
