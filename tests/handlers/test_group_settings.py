@@ -225,6 +225,29 @@ async def test_a_time_zone_not_in_the_list_is_written_in_private(s: Scene) -> No
     assert_said_nothing_more(s.fake)
 
 
+async def test_the_last_question_asked_in_private_is_the_one_answered(s: Scene) -> None:
+    menu = await _menu(s)
+    await s.fake.press_button(s.anne, menu, text="📜 Modifier la charte")
+    await s.fake.next_message(chat=s.anne, text_contains="charte")
+    zones = await _press(s, menu, "Fuseau horaire")
+    await s.fake.press_button(s.anne, zones, text="Autre…")
+    await s.fake.next_message(chat=s.anne, text_contains="fuseau horaire")
+    await s.fake.send_private(s.anne, "Europe/Brussels")
+    await s.fake.next_message(chat=s.anne, text_contains="C'est noté")
+    await s.fake.next_message(chat=s.village, text_contains="Belgique")
+    assert s.zone() == "Europe/Brussels"
+    assert s.rows("SELECT charter FROM group_settings") == []
+
+    await s.fake.press_button(s.anne, zones, text="Autre…")
+    await s.fake.next_message(chat=s.anne, text_contains="fuseau horaire")
+    await s.fake.send_private(s.anne, "/annuler")
+    assert "le fuseau horaire reste" in str((await s.fake.next_message(chat=s.anne))["text"])
+    await s.fake.send_private(s.anne, "Europe/Zurich")
+    assert "Je ne sais pas encore" in str((await s.fake.next_message(chat=s.anne))["text"])
+    assert s.zone() == "Europe/Brussels"
+    assert_said_nothing_more(s.fake)
+
+
 async def test_an_admin_demoted_meanwhile_does_not_set_the_written_zone(s: Scene) -> None:
     zones = await _press(s, await _menu(s), "Fuseau horaire")
     await s.fake.press_button(s.hugo, zones, text="Autre…")
