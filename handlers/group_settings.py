@@ -1,15 +1,28 @@
-"""`/reglages` in the group: its admins set the language and the booking limits.
+"""`/reglages` in the group: its admins set the language, the time zone, the booking limits,
+the reminders, what makes a trusted neighbour and the charter.
 
-Each change is confirmed in the group by the settings message itself, edited into the
-confirmation: one group message per change. Values are offered as buttons, so a wrong
-value cannot be typed.
+/reglages posts one message: the current values, and a button per setting. A setting's
+button turns that same message into its choices (« ← Retour » turns it back), and a choice
+turns it into the confirmation: one group message per change. Values are offered as buttons,
+so a wrong one cannot be typed; only the charter and a time zone not in the list are written,
+in the admin's private chat. Every press checks again that the presser is an admin now, that
+the button sits on this group's settings message, and that what it asks is among the offered.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -20,21 +33,31 @@ from telegram.ext import (
 )
 
 from bot.callbacks import Callback, Kind, parse_callback
-from bot.moderation.service import GroupSetting
+from bot.moderation.service import GroupSetting, zone_named
 from bot.settings import SUPPORTED_LANGUAGES
+from bot.trips import ReminderKind
 from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
 from handlers.conversations import form_conversation
 from handlers.delivery import tell_privately
-from handlers.render import duration
+from handlers.render import duration, moment
 from handlers.speech import Speaker, group_speaker, personal_speaker
+from handlers.trip import move_reminders
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
+PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+_MENU = "menu"
+_PAGE = "p_"
 _LANGUAGE = "lang_"
+_ZONE = "tz_"
+_OTHER_ZONE = "tz_other"
 _CHARTER = "charter"
-# Waiting for the charter's text in the admin's private chat.
+# Waiting, in the admin's private chat, for the charter or a time zone's name; the value
+# is the group's id.
 WRITING_CHARTER = "writing_charter"
+WRITING_ZONE = "writing_zone"
 CHARTER_MAX_LENGTH = 2000
+ZONE_ECHO_LENGTH = 40
 _NO_CHARTER = {"aucune", "none", "-"}
 # Button option prefix → the setting, and the values offered (in the field's own unit).
 _LIMITS: dict[str, tuple[GroupSetting, tuple[int, ...]]] = {
@@ -42,53 +65,237 @@ _LIMITS: dict[str, tuple[GroupSetting, tuple[int, ...]]] = {
     "dur_": (GroupSetting.MAX_DURATION, (24 * 60, 3 * 24 * 60, 7 * 24 * 60)),
     "hor_": (GroupSetting.HORIZON, (30, 60, 90)),
     "pick_": (GroupSetting.PICKUP_REMINDER, (30 * 60, 60 * 60, 2 * 60 * 60)),
+    "end_": (GroupSetting.END_REMINDER, (15 * 60, 30 * 60, 60 * 60)),
+    "over_": (GroupSetting.OVERDUE_ALERT, (30 * 60, 60 * 60, 2 * 60 * 60)),
     "vch_": (GroupSetting.TRUSTED_VOUCHES, (1, 2, 3)),
     "brw_": (GroupSetting.TRUSTED_BORROWINGS, (1, 2, 5)),
     "vreq_": (GroupSetting.VOUCH_REQUIRED, (1, 0)),
 }
+# The menu's buttons, in order: page → the rows of values it offers (prefixes of _LIMITS);
+# the language and the time zone have their own rows.
+_PAGES: dict[str, tuple[str, ...]] = {
+    "lang": (),
+    "tz": (),
+    "exp": ("exp_",),
+    "dur": ("dur_",),
+    "hor": ("hor_",),
+    "pick": ("pick_",),
+    "end": ("end_",),
+    "over": ("over_",),
+    "trust": ("vch_", "brw_"),
+    "vreq": ("vreq_",),
+}
+# The time zones of French-speaking villages, by a short code: button data holds at most
+# 64 bytes and never text someone typed. Their names are `admin.settings.zone.<code>`.
+ZONES: dict[str, str] = {
+    "par": "Europe/Paris",
+    "bru": "Europe/Brussels",
+    "zur": "Europe/Zurich",
+    "lux": "Europe/Luxembourg",
+    "gua": "America/Guadeloupe",
+    "mtq": "America/Martinique",
+    "cay": "America/Cayenne",
+    "reu": "Indian/Reunion",
+    "myt": "Indian/Mayotte",
+    "nou": "Pacific/Noumea",
+    "tah": "Pacific/Tahiti",
+    "mtl": "America/Montreal",
+}
+# A reminder offset moves the reminders already planned for the group's bookings.
+_MOVES = {
+    GroupSetting.PICKUP_REMINDER: ReminderKind.PICKUP,
+    GroupSetting.END_REMINDER: ReminderKind.END,
+    GroupSetting.OVERDUE_ALERT: ReminderKind.OVERDUE,
+}
 
 
-def _shown(say: Speaker, limit: GroupSetting, value: int) -> str:
-    if limit is GroupSetting.VOUCH_REQUIRED:
+# What a press asks for, once checked against what the message offers.
+
+
+@dataclass(frozen=True, slots=True)
+class _ShowMenu:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _ShowPage:
+    page: str
+
+
+@dataclass(frozen=True, slots=True)
+class _SetLimit:
+    setting: GroupSetting
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class _SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class _SetZone:
+    zone: str
+
+
+_Press = _ShowMenu | _ShowPage | _SetLimit | _SetLanguage | _SetZone
+
+
+def _press_of(option: str) -> _Press | None:
+    """What a button asks, only among the pages and values offered."""
+    if option == _MENU:
+        return _ShowMenu()
+    if option.startswith(_PAGE) and option.removeprefix(_PAGE) in _PAGES:
+        return _ShowPage(option.removeprefix(_PAGE))
+    if option.startswith(_LANGUAGE) and option.removeprefix(_LANGUAGE) in SUPPORTED_LANGUAGES:
+        return _SetLanguage(option.removeprefix(_LANGUAGE))
+    if option.startswith(_ZONE) and option.removeprefix(_ZONE) in ZONES:
+        return _SetZone(ZONES[option.removeprefix(_ZONE)])
+    for prefix, (setting, values) in _LIMITS.items():
+        number = option.removeprefix(prefix)
+        if option.startswith(prefix) and number.isdigit() and int(number) in values:
+            return _SetLimit(setting, int(number))
+    return None
+
+
+# What the messages say
+
+
+def _shown(say: Speaker, setting: GroupSetting, value: int) -> str:
+    if setting is GroupSetting.VOUCH_REQUIRED:
         return say("admin.settings.yes" if value else "admin.settings.no")
-    if limit in (GroupSetting.TRUSTED_VOUCHES, GroupSetting.TRUSTED_BORROWINGS):
+    if setting in (GroupSetting.TRUSTED_VOUCHES, GroupSetting.TRUSTED_BORROWINGS):
         return str(value)
-    if limit is GroupSetting.HORIZON:
+    if setting is GroupSetting.HORIZON:
         return duration(say, timedelta(days=value))
-    if limit is GroupSetting.PICKUP_REMINDER:
+    if setting in _MOVES:
         return duration(say, timedelta(seconds=value))
     return duration(say, timedelta(minutes=value))
 
 
-def _keyboard(say: Speaker, chat_id: int) -> InlineKeyboardMarkup:
-    rows = [
+def _zone_shown(say: Speaker, zone: str) -> str:
+    """« Martinique » for a zone of the list, the name the admin wrote otherwise."""
+    for code, name in ZONES.items():
+        if name == zone:
+            return say(f"admin.settings.zone.{code}")
+    return zone
+
+
+def _zone_confirmed(context: CovoisinContext, say: Speaker) -> str:
+    """The group's zone and the time there now: an admin sees at once if it is the right one."""
+    return say(
+        "admin.settings.tz.changed",
+        zone=_zone_shown(say, say.zone.key),
+        time=moment(say, context.services.clock()),
+    )
+
+
+async def _lines(context: CovoisinContext, say: Speaker, chat_id: int) -> dict[str, str]:
+    """One line per setting, with its value now, by page (and the charter's)."""
+    current = await context.services.repos.settings.get(chat_id)
+    lines = {
+        "lang": say(
+            "admin.settings.line.lang", value=say(f"admin.settings.language.{say.language}")
+        ),
+        "tz": say(
+            "admin.settings.line.tz",
+            zone=_zone_shown(say, say.zone.key),
+            time=moment(say, context.services.clock()),
+        ),
+    }
+    for page, prefixes in _PAGES.items():
+        if len(prefixes) == 1:
+            setting, _ = _LIMITS[prefixes[0]]
+            value = int(getattr(current, setting.value))
+            lines[page] = say(f"admin.settings.line.{page}", value=_shown(say, setting, value))
+    lines["trust"] = say(
+        "admin.settings.line.trust",
+        vouches=current.trusted_min_vouches,
+        borrowings=current.trusted_min_borrowings,
+    )
+    charter = "admin.settings.charter.written" if current.charter else "admin.settings.charter.none"
+    lines[_CHARTER] = say("admin.settings.line.charter", value=say(charter))
+    return lines
+
+
+def _button(label: str, chat_id: int, option: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=Callback(Kind.SETTING, chat_id, option).data())
+
+
+def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Two buttons a row: their labels stay whole on a phone."""
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def _menu(
+    context: CovoisinContext, say: Speaker, chat_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    lines = await _lines(context, say, chat_id)
+    text = "\n".join(
         [
-            InlineKeyboardButton(
-                say(f"admin.settings.language.{language}"),
-                callback_data=Callback(Kind.SETTING, chat_id, _LANGUAGE + language).data(),
-            )
-            for language in SUPPORTED_LANGUAGES
+            say("admin.settings.title"),
+            *(lines[page] for page in _PAGES),
+            lines[_CHARTER],
+            "",
+            say("admin.settings.choose_setting"),
         ]
-    ]
-    for prefix, (limit, values) in _LIMITS.items():
+    )
+    pages = [_button(say(f"admin.settings.menu.{page}"), chat_id, _PAGE + page) for page in _PAGES]
+    rows = _pairs(pages)
+    rows.append([_button(say("admin.settings.charter.button"), chat_id, _CHARTER)])
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _page(
+    context: CovoisinContext, say: Speaker, chat_id: int, page: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    lines = await _lines(context, say, chat_id)
+    text = "\n".join([lines[page], say("admin.settings.choose_value")])
+    rows: list[list[InlineKeyboardButton]] = []
+    if page == "lang":
         rows.append(
             [
-                InlineKeyboardButton(
-                    say(f"admin.settings.{limit}.button", value=_shown(say, limit, value)),
-                    callback_data=Callback(Kind.SETTING, chat_id, f"{prefix}{value}").data(),
+                _button(say(f"admin.settings.language.{language}"), chat_id, _LANGUAGE + language)
+                for language in SUPPORTED_LANGUAGES
+            ]
+        )
+    elif page == "tz":
+        zones = [
+            _button(say(f"admin.settings.zone.{code}"), chat_id, _ZONE + code) for code in ZONES
+        ]
+        rows.extend(_pairs(zones))
+        rows.append([_button(say("admin.settings.tz.other"), chat_id, _OTHER_ZONE)])
+    for prefix in _PAGES[page]:
+        setting, values = _LIMITS[prefix]
+        rows.append(
+            [
+                _button(
+                    say(f"admin.settings.{setting}.button", value=_shown(say, setting, value)),
+                    chat_id,
+                    f"{prefix}{value}",
                 )
                 for value in values
             ]
         )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                say("admin.settings.charter.button"),
-                callback_data=Callback(Kind.SETTING, chat_id, _CHARTER).data(),
-            )
-        ]
-    )
-    return InlineKeyboardMarkup(rows)
+    rows.append([_button(say("admin.settings.back"), chat_id, _MENU)])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _after_change(say: Speaker, chat_id: int) -> InlineKeyboardMarkup:
+    """Under a confirmation: back to the menu, for an admin with more than one thing to set."""
+    return InlineKeyboardMarkup([[_button(say("admin.settings.more"), chat_id, _MENU)]])
+
+
+async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        # A second tap on the same button: the message already shows it.
+        if "not modified" not in error.message.lower():
+            raise
+
+
+# /reglages and its buttons
 
 
 async def settings_command(update: Update, context: CovoisinContext) -> None:
@@ -98,92 +305,126 @@ async def settings_command(update: Update, context: CovoisinContext) -> None:
     say = await group_speaker(context, chat.id)
     if await admin_in_group(update, context, say) is None:
         return
-    current = await context.services.repos.settings.get(chat.id)
-    text = say(
-        "admin.settings.title",
-        language=say(f"admin.settings.language.{say.language}"),
-        expiry=_shown(say, GroupSetting.REQUEST_EXPIRY, current.request_expiry_minutes),
-        duration=_shown(say, GroupSetting.MAX_DURATION, current.max_duration_minutes),
-        horizon=_shown(say, GroupSetting.HORIZON, current.horizon_days),
-        pickup=_shown(say, GroupSetting.PICKUP_REMINDER, current.pickup_reminder_seconds),
-        vouches=current.trusted_min_vouches,
-        borrowings=current.trusted_min_borrowings,
-        vouch_required=_shown(say, GroupSetting.VOUCH_REQUIRED, int(current.vouch_required)),
+    text, markup = await _menu(context, say, chat.id)
+    await message.reply_text(text, reply_markup=markup)
+
+
+def _is_settings_message(message: MaybeInaccessibleMessage | None, chat_id: int) -> bool:
+    """The message is this group's settings message: a button copied to another chat, or
+    data forged onto another of the bot's messages, changes nothing."""
+    if not isinstance(message, Message) or message.chat.id != chat_id:
+        return False
+    ours = Callback(Kind.SETTING, chat_id).data() + ":"
+    markup = message.reply_markup
+    return markup is not None and any(
+        isinstance(button.callback_data, str) and button.callback_data.startswith(ours)
+        for row in markup.inline_keyboard
+        for button in row
     )
-    await message.reply_text(text, reply_markup=_keyboard(say, chat.id))
+
+
+async def _allowed(
+    query: CallbackQuery, context: CovoisinContext, say: Speaker, chat_id: int
+) -> bool:
+    """Answers a press that may not act with the reason, and returns False."""
+    if not _is_settings_message(query.message, chat_id):
+        await query.answer(say("button.stale"), show_alert=True)
+        return False
+    if not await is_admin(context, chat_id, query.from_user.id):
+        await query.answer(say("admin.only"), show_alert=True)
+        return False
+    return True
 
 
 async def on_setting(update: Update, context: CovoisinContext) -> None:
     query = update.callback_query
-    callback = parse_callback(query.data) if query else None
-    if query is None or callback is None:
+    if query is None:
+        return
+    callback = parse_callback(query.data)
+    if callback is None:
+        # Data we never made (the pattern only saw its start): answered, nothing changed.
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("button.stale"), show_alert=True)
         return
     chat_id = callback.target
     say = await group_speaker(context, chat_id)
-    option = callback.option or ""
-    limit = _limit_of(option)
-    language = option.removeprefix(_LANGUAGE)
-    message = query.message
-    known = limit is not None or (option.startswith(_LANGUAGE) and language in SUPPORTED_LANGUAGES)
-    # Checked against the message it sits on: a button copied to another chat changes nothing.
-    if not known or message is None or message.chat.id != chat_id:
+    press = _press_of(callback.option or "")
+    if press is None:
         await query.answer(say("button.stale"), show_alert=True)
         return
-    if not await is_admin(context, chat_id, query.from_user.id):
-        await query.answer(say("admin.only"), show_alert=True)
+    if not await _allowed(query, context, say, chat_id):
         return
-    if limit is not None:
-        setting, value = limit
-        changed = await context.services.moderation.set_group_setting(
-            chat_id, query.from_user.id, setting, value
-        )
-        await query.answer()
-        key = f"admin.settings.{setting}.changed" if changed else "admin.settings.unchanged"
-        await query.edit_message_text(say(key, value=_shown(say, setting, value)))
-        return
-    changed = await context.services.moderation.set_language(chat_id, query.from_user.id, language)
+    text, markup = await _carry_out(query, context, say, chat_id, press)
+    # Answered once the change is written: the presser's spinner stops when it is done.
     await query.answer()
-    # Said in the new language: the first of the group's messages to speak it.
-    say = await group_speaker(context, chat_id)
-    key = "admin.settings.language.changed" if changed else "admin.settings.language.same"
-    await query.edit_message_text(say(key))
+    await _show(query, text, markup)
 
 
-def _limit_of(option: str) -> tuple[GroupSetting, int] | None:
-    """The limit and value a button sets, only among the values offered."""
-    for prefix, (limit, values) in _LIMITS.items():
-        number = option.removeprefix(prefix)
-        if option.startswith(prefix) and number.isdigit() and int(number) in values:
-            return limit, int(number)
-    return None
+async def _carry_out(
+    query: CallbackQuery, context: CovoisinContext, say: Speaker, chat_id: int, press: _Press
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Does what an allowed press asks; returns what the settings message shows next."""
+    moderation, admin_id = context.services.moderation, query.from_user.id
+    match press:
+        case _ShowMenu():
+            return await _menu(context, say, chat_id)
+        case _ShowPage(page):
+            return await _page(context, say, chat_id, page)
+        case _SetLimit(setting, value):
+            changed = await moderation.set_group_setting(chat_id, admin_id, setting, value)
+            if changed and setting in _MOVES:
+                await move_reminders(context, chat_id, _MOVES[setting])
+            key = f"admin.settings.{setting}.changed" if changed else "admin.settings.unchanged"
+            return say(key, value=_shown(say, setting, value)), _after_change(say, chat_id)
+        case _SetLanguage(language):
+            changed = await moderation.set_language(chat_id, admin_id, language)
+            # Said in the new language: the first of the group's messages to speak it.
+            say = await group_speaker(context, chat_id)
+            key = "admin.settings.language.changed" if changed else "admin.settings.language.same"
+            return say(key), _after_change(say, chat_id)
+        case _SetZone(zone):
+            if await moderation.set_timezone(chat_id, admin_id, zone):
+                text = _zone_confirmed(context, await group_speaker(context, chat_id))
+            else:
+                text = say("admin.settings.unchanged", value=_zone_shown(say, zone))
+            return text, _after_change(say, chat_id)
 
 
-async def ask_charter(update: Update, context: CovoisinContext) -> object:
-    """« Modifier la charte » in the group: the text is asked for in the private chat."""
+# Written in the private chat: the charter, and a time zone not in the list
+
+
+async def _ask_in_private(
+    update: Update, context: CovoisinContext, waiting: str, question: str
+) -> object:
+    """« Modifier la charte » or « Autre fuseau » in the group: the text is asked for in the
+    admin's private chat, and the next text they send there is taken as the answer."""
     query = update.callback_query
     callback = parse_callback(query.data) if query else None
-    if query is None or callback is None or query.message is None:
+    if query is None or callback is None:
         return None
     chat_id = callback.target
     say = await group_speaker(context, chat_id)
-    if query.message.chat.id != chat_id:
-        await query.answer(say("button.stale"), show_alert=True)
-        return None
-    if not await is_admin(context, chat_id, query.from_user.id):
-        await query.answer(say("admin.only"), show_alert=True)
+    if not await _allowed(query, context, say, chat_id):
         return None
     await query.answer()
     private_say = await personal_speaker(context, query.from_user, chat_id)
-    if not await tell_privately(
-        context,
-        query.from_user.id,
-        private_say("admin.settings.charter.ask"),
-        group_chat_id=chat_id,
-    ):
-        return None  # the admin opens the private chat through the link, then tries again
+    # Kept for them if their private chat is closed: the question waits there, and so does
+    # this conversation, until they open it through the group's link.
+    await tell_privately(context, query.from_user.id, private_say(question), group_chat_id=chat_id)
     if context.user_data is not None:
-        context.user_data[WRITING_CHARTER] = chat_id
-    return WRITING_CHARTER
+        # Only one question open at a time: the last button pressed wins.
+        for key in (WRITING_CHARTER, WRITING_ZONE):
+            context.user_data.pop(key, None)
+        context.user_data[waiting] = chat_id
+    return waiting
+
+
+async def ask_charter(update: Update, context: CovoisinContext) -> object:
+    return await _ask_in_private(update, context, WRITING_CHARTER, "admin.settings.charter.ask")
+
+
+async def ask_zone(update: Update, context: CovoisinContext) -> object:
+    return await _ask_in_private(update, context, WRITING_ZONE, "admin.settings.tz.ask")
 
 
 async def charter_written(update: Update, context: CovoisinContext) -> object:
@@ -196,6 +437,7 @@ async def charter_written(update: Update, context: CovoisinContext) -> object:
     if len(text) > CHARTER_MAX_LENGTH:
         await message.reply_text(say("admin.settings.charter.too_long", limit=CHARTER_MAX_LENGTH))
         return WRITING_CHARTER
+    _done_writing(context)
     # Checked again now: the person may have stopped being an admin meanwhile.
     if not await is_admin(context, chat_id, user.id):
         await message.reply_text(say("admin.only"))
@@ -209,32 +451,72 @@ async def charter_written(update: Update, context: CovoisinContext) -> object:
     return ConversationHandler.END
 
 
-async def charter_cancelled(update: Update, context: CovoisinContext) -> object:
-    message = update.effective_message
-    if message is not None:
-        say = await personal_speaker(context, update.effective_user)
-        await message.reply_text(say("admin.settings.charter.cancelled"))
+async def zone_written(update: Update, context: CovoisinContext) -> object:
+    message, user = update.effective_message, update.effective_user
+    chat_id = (context.user_data or {}).get(WRITING_ZONE)
+    if message is None or message.text is None or user is None or not isinstance(chat_id, int):
+        return ConversationHandler.END
+    say = await personal_speaker(context, user, chat_id)
+    # Checked again now: the person may have stopped being an admin meanwhile.
+    if not await is_admin(context, chat_id, user.id):
+        _done_writing(context)
+        await message.reply_text(say("admin.only"))
+        return ConversationHandler.END
+    zone = zone_named(message.text)
+    if zone is None:
+        await message.reply_text(say("admin.settings.tz.unknown", text=_excerpt(message.text)))
+        return WRITING_ZONE
+    _done_writing(context)
+    if not await context.services.moderation.set_timezone(chat_id, user.id, zone):
+        await message.reply_text(say("admin.settings.unchanged", value=_zone_shown(say, zone)))
+        return ConversationHandler.END
+    await message.reply_text(say("admin.settings.tz.saved"))
+    group_say = await group_speaker(context, chat_id)
+    await context.bot.send_message(chat_id, _zone_confirmed(context, group_say))
     return ConversationHandler.END
 
 
+def _excerpt(text: str) -> str:
+    """What they wrote, echoed back short: a pasted paragraph is not repeated whole."""
+    text = " ".join(text.split())
+    return text if len(text) <= ZONE_ECHO_LENGTH else text[: ZONE_ECHO_LENGTH - 1] + "…"
+
+
+async def writing_cancelled(update: Update, context: CovoisinContext) -> object:
+    message = update.effective_message
+    zone = WRITING_ZONE in (context.user_data or {})
+    _done_writing(context)
+    if message is not None:
+        say = await personal_speaker(context, update.effective_user)
+        key = "admin.settings.tz.cancelled" if zone else "admin.settings.charter.cancelled"
+        await message.reply_text(say(key))
+    return ConversationHandler.END
+
+
+def _done_writing(context: CovoisinContext) -> None:
+    if context.user_data is not None:
+        for key in (WRITING_CHARTER, WRITING_ZONE):
+            context.user_data.pop(key, None)
+
+
 def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
-    charter = form_conversation(
-        entry_points=[CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$")],
+    written = form_conversation(
+        entry_points=[
+            CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$"),
+            CallbackQueryHandler(ask_zone, pattern=rf"^v1:set:-?\d+:{_OTHER_ZONE}$"),
+        ],
         states={
-            WRITING_CHARTER: [
-                MessageHandler(
-                    filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, charter_written
-                )
-            ]
+            WRITING_CHARTER: [MessageHandler(PRIVATE_TEXT, charter_written)],
+            WRITING_ZONE: [MessageHandler(PRIVATE_TEXT, zone_written)],
         },
-        fallbacks=[CommandHandler(["cancel", "annuler"], charter_cancelled)],
+        fallbacks=[CommandHandler(["cancel", "annuler"], writing_cancelled)],
         # The button is pressed in the group, the text comes in the private chat.
         per_chat=False,
         allow_reentry=True,
         conversation_timeout=timedelta(minutes=30),
     )
     return [
-        charter,
+        written,
         CommandHandler(["settings", "reglages"], settings_command, MESSAGE),
         CallbackQueryHandler(on_setting, pattern=r"^v1:set:"),
     ]

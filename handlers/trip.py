@@ -164,6 +164,24 @@ def cancel_reminders(jobs: JobQueue[Any] | None, booking_id: int) -> None:
             job.schedule_removal()
 
 
+async def move_reminders(context: CovoisinContext, chat_id: int, kind: ReminderKind) -> None:
+    """An admin changed when this kind of reminder comes: the group's planned ones move.
+
+    Each is planned again from the database, as at start: one already sent is not planned
+    again, and one whose new time has passed goes at once if it is still useful.
+    """
+    jobs: JobQueue[Any] | None = context.job_queue
+    assert jobs is not None, "the job-queue extra is a dependency"
+    trips = context.services.trips
+    for booking in await context.services.repos.trips.with_reminders_ahead():
+        if booking.chat_id != chat_id:
+            continue
+        for job in jobs.get_jobs_by_name(_job_name(booking.id, kind)):
+            job.schedule_removal()
+        planned = await trips.reminders_for(booking.id)
+        schedule_reminders(jobs, [reminder for reminder in planned if reminder.kind is kind])
+
+
 async def rebuild_reminder_jobs(app: CovoisinApp) -> int:
     plan = await app.bot_data.services.trips.reminder_plan()
     schedule_reminders(app.job_queue, plan)

@@ -65,6 +65,14 @@ class GroupRepository:
         )
         return cursor.rowcount == 1
 
+    async def set_timezone(self, conn: aiosqlite.Connection, chat_id: int, zone: str) -> bool:
+        """False when the group already lives in that zone (nothing to change or audit)."""
+        cursor = await conn.execute(
+            "UPDATE groups SET timezone = ? WHERE chat_id = ? AND timezone <> ?",
+            (zone, chat_id, zone),
+        )
+        return cursor.rowcount == 1
+
     async def set_active(self, chat_id: int, active: bool) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(

@@ -8,10 +8,13 @@ borrower until it is returned: taking it back is a matter for the neighbours, no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
+from zoneinfo import available_timezones
 
 from storage import Repositories
 from storage.models import AuditAction, AuditEntry, Booking, BookingStatus, Car
@@ -24,9 +27,33 @@ class GroupSetting(StrEnum):
     MAX_DURATION = "max_duration_minutes"
     HORIZON = "horizon_days"
     PICKUP_REMINDER = "pickup_reminder_seconds"
+    END_REMINDER = "end_reminder_seconds"
+    OVERDUE_ALERT = "overdue_alert_seconds"
     TRUSTED_VOUCHES = "trusted_min_vouches"
     TRUSTED_BORROWINGS = "trusted_min_borrowings"
     VOUCH_REQUIRED = "vouch_required"
+
+
+# In the time-zone database but no place's time: a group is never set to them.
+_NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+def _folded(name: str) -> str:
+    """A zone's name as people may type it: any case, spaces for « _ » or « - »."""
+    name = re.sub(r"\s*/\s*", "/", name.strip())
+    return re.sub(r"[\s_-]+", "_", name).casefold()
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    # Reading the zone names walks the time-zone files: once per process is enough.
+    return {_folded(name): name for name in available_timezones() - _NOT_PLACES}
+
+
+def zone_named(text: str) -> str | None:
+    """The time zone an admin wrote (« europe/paris », « America/Port au Prince »), by its
+    IANA name; None when there is none by that name."""
+    return _zones_by_folded_name().get(_folded(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +140,22 @@ class ModerationService:
             )
         return True
 
+    async def set_timezone(self, chat_id: int, admin_id: int, zone: str) -> bool:
+        """The zone the group's dates are shown and read in; False when it already was."""
+        if zone_named(zone) != zone:
+            raise ValueError(f"not a time zone's name: {zone!r}")
+        now = self._now()
+        async with self._db.transaction() as conn:
+            if not await self._repos.groups.set_timezone(conn, chat_id, zone):
+                return False
+            await self._repos.moderation.audit(
+                conn,
+                AuditEntry(
+                    chat_id, admin_id, AuditAction.CHANGE_SETTING, now, detail=f"timezone={zone}"
+                ),
+            )
+        return True
+
     async def set_group_setting(
         self, chat_id: int, admin_id: int, limit: GroupSetting, value: int
     ) -> bool:
@@ -127,6 +170,8 @@ class ModerationService:
                 GroupSetting.MAX_DURATION: replace(current, max_duration_minutes=value),
                 GroupSetting.HORIZON: replace(current, horizon_days=value),
                 GroupSetting.PICKUP_REMINDER: replace(current, pickup_reminder_seconds=value),
+                GroupSetting.END_REMINDER: replace(current, end_reminder_seconds=value),
+                GroupSetting.OVERDUE_ALERT: replace(current, overdue_alert_seconds=value),
                 GroupSetting.TRUSTED_VOUCHES: replace(current, trusted_min_vouches=value),
                 GroupSetting.TRUSTED_BORROWINGS: replace(current, trusted_min_borrowings=value),
                 GroupSetting.VOUCH_REQUIRED: replace(current, vouch_required=bool(value)),

@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,16 @@ async def _answered(s: Scene, query_id: str) -> str:
 async def _say(s: Scene, who: FakeUser, text: str) -> str:
     await s.fake.send_text(who, s.village, text)
     return str((await s.fake.next_message(chat=s.village))["text"])
+
+
+async def _setting(s: Scene, menu: dict[str, Any], label: str) -> dict[str, Any]:
+    """Anne opens one setting's choices from the /reglages menu: the same message, edited."""
+    since = s.fake.mark()
+    await s.fake.press_button(s.anne, menu, text=label)
+    await s.fake.wait_for_call("editMessageText", since=since)
+    page = s.fake.message(s.village, int(menu["message_id"]))
+    assert page is not None
+    return page
 
 
 async def test_a_ban_withdraws_requests_and_bookings_and_tells_each_side(s: Scene) -> None:
@@ -293,11 +304,14 @@ async def test_an_admin_switches_the_group_to_english(s: Scene) -> None:
     await s.fake.send_text(s.anne, s.village, "/reglages")
     menu = await s.fake.next_message(chat=s.village)
     assert "Langue des messages : Français" in str(menu["text"])
-    refused = await s.fake.press_button(s.luc, menu, text="English")
+    refused = await s.fake.press_button(s.luc, menu, text="Langue")
+    assert "réservée aux administrateurs" in await _answered(s, refused)
+    languages = await _setting(s, menu, "Langue")
+    refused = await s.fake.press_button(s.luc, languages, text="English")
     assert "réservée aux administrateurs" in await _answered(s, refused)
 
     since = s.fake.mark()
-    await s.fake.press_button(s.anne, menu, text="English")
+    await s.fake.press_button(s.anne, languages, text="English")
     await s.fake.wait_for_call("editMessageText", since=since)
     changed = s.fake.message(s.village, int(str(menu["message_id"])))
     assert changed is not None
@@ -338,14 +352,18 @@ async def test_an_admin_sets_the_booking_limits_from_the_offered_values(s: Scene
     await s.fake.send_text(s.anne, s.village, "/reglages")
     menu = await s.fake.next_message(chat=s.village)
     assert "annulée après : 12 heures" in str(menu["text"])
-    refused = await s.fake.press_button(s.luc, menu, text="Réponse sous 6 heures")
+    expiry = await _setting(s, menu, "Délai de réponse")
+    refused = await s.fake.press_button(s.luc, expiry, text="Réponse sous 6 heures")
     assert "réservée aux administrateurs" in await _answered(s, refused)
-    forged = await s.fake.forge_callback(s.anne, menu, f"v1:set:{s.village.id}:exp_1")
+    forged = await s.fake.forge_callback(s.anne, expiry, f"v1:set:{s.village.id}:exp_1")
     assert "plus valable" in await _answered(s, forged)
     assert s.rows("SELECT count(*) FROM audit_log") == [(0,)]
 
+    menu = await _setting(s, expiry, "← Retour")
+    assert "Réglages du groupe" in str(menu["text"])
+    longest = await _setting(s, menu, "Durée maximale")
     since = s.fake.mark()
-    await s.fake.press_button(s.anne, menu, text="Au plus 7 jours")
+    await s.fake.press_button(s.anne, longest, text="Au plus 7 jours")
     await s.fake.wait_for_call("editMessageText", since=since)
     changed = s.fake.message(s.village, int(str(menu["message_id"])))
     assert changed is not None
@@ -357,15 +375,15 @@ async def test_an_admin_sets_the_booking_limits_from_the_offered_values(s: Scene
 
 
 async def test_an_admin_sets_the_pickup_reminder_and_what_trusted_means(s: Scene) -> None:
-    for label, column, value in (
-        ("Rappel 30 minutes avant", "pickup_reminder_seconds", 1800),
-        ("3 garant(s)", "trusted_min_vouches", 3),
-        ("5 emprunt(s)", "trusted_min_borrowings", 5),
+    for setting, label, column, value in (
+        ("Rappel de départ", "Rappel 30 minutes avant", "pickup_reminder_seconds", 1800),
+        ("Voisin de confiance", "3 garant(s)", "trusted_min_vouches", 3),
+        ("Voisin de confiance", "5 emprunt(s)", "trusted_min_borrowings", 5),
     ):
         await s.fake.send_text(s.anne, s.village, "/reglages")
-        menu = await s.fake.next_message(chat=s.village)
+        page = await _setting(s, await s.fake.next_message(chat=s.village), setting)
         since = s.fake.mark()
-        await s.fake.press_button(s.anne, menu, text=label)
+        await s.fake.press_button(s.anne, page, text=label)
         await s.fake.wait_for_call("editMessageText", since=since)
         assert s.rows(f"SELECT {column} FROM group_settings") == [(value,)]
     await s.fake.send_text(s.anne, s.village, "/reglages")
@@ -378,8 +396,9 @@ async def test_a_group_can_ask_for_a_voucher_before_a_first_borrowing(s: Scene) 
     await s.fake.send_text(s.anne, s.village, "/reglages")
     menu = await s.fake.next_message(chat=s.village)
     assert "Un garant avant le premier emprunt : non" in str(menu["text"])
+    page = await _setting(s, menu, "Garant obligatoire")
     since = s.fake.mark()
-    await s.fake.press_button(s.anne, menu, text="Garant pour le 1er emprunt : oui")
+    await s.fake.press_button(s.anne, page, text="Garant pour le 1er emprunt : oui")
     await s.fake.wait_for_call("editMessageText", since=since)
     assert s.rows("SELECT vouch_required FROM group_settings") == [(1,)]
 
@@ -388,9 +407,9 @@ async def test_a_group_can_ask_for_a_voucher_before_a_first_borrowing(s: Scene) 
     assert s.rows("SELECT count(*) FROM bookings") == [(0,)]
 
     await s.fake.send_text(s.anne, s.village, "/reglages")
-    menu = await s.fake.next_message(chat=s.village)
+    page = await _setting(s, await s.fake.next_message(chat=s.village), "Garant obligatoire")
     since = s.fake.mark()
-    await s.fake.press_button(s.anne, menu, text="Garant pour le 1er emprunt : non")
+    await s.fake.press_button(s.anne, page, text="Garant pour le 1er emprunt : non")
     await s.fake.wait_for_call("editMessageText", since=since)
     assert "demande la Clio" in await _say(s, s.marie, "/reserver clio demain 10h-12h")
 
