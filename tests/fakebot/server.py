@@ -453,6 +453,13 @@ class FakeBotServer:
         return copy.copy(self.world.webhook)
 
     async def _push_updates(self) -> None:
+        try:
+            await self._push_forever()
+        except Exception:
+            # Otherwise the task would die silently and every wait would just time out.
+            self._protocol_error(f"the fake's webhook pusher crashed:\n{traceback.format_exc()}")
+
+    async def _push_forever(self) -> None:
         """Telegram's side of a webhook: POST the oldest pending update and wait for the
         bot's answer before the next, so they arrive in order; on a non-2xx answer or no
         answer, retry the same update after a pause that doubles up to a second, or at
