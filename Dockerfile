@@ -17,5 +17,7 @@ RUN pip install --no-cache-dir . \
 
 USER covoisin
 VOLUME ["/data"]
+# Only used with a webhook (BOT_WEBHOOK_URL set): the default BOT_WEBHOOK_PORT.
+EXPOSE 8443
 # Run from /app so that `bot` is this folder's package, beside its locales/.
 CMD ["python", "-m", "bot"]

@@ -28,9 +28,13 @@ def main() -> None:
     )
     # httpx logs every request URL, and the URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bot.app import run
+    from bot.app import CannotListen, run
 
-    run(settings)
+    try:
+        run(settings)
+    except CannotListen as exc:
+        print(f"covoisin: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

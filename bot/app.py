@@ -6,7 +6,9 @@ handlers → bot → storage.
 
 from __future__ import annotations
 
+import errno
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -138,6 +140,48 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(handler)
 
 
+class CannotListen(Exception):
+    """The webhook's address or port cannot be opened: a setting to change, not a crash."""
+
+
+# What binding a socket fails with when the address or port is the problem.
+_LISTEN_ERRORS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
+
+
 def run(settings: Settings) -> None:
     application = build_application(settings)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    if not settings.webhook_url:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return
+    # A fresh secret at each start costs nothing: the bot registers it with Telegram before
+    # the first update can arrive, and Telegram sends the latest one with every update.
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret is not None
+        else secrets.token_urlsafe(32)
+    )
+    log.info(
+        "webhook: Telegram sends updates to %s, received on %s port %d",
+        settings.webhook_url,
+        settings.webhook_listen,
+        settings.webhook_port,
+    )
+    try:
+        # The same allowed_updates and pending-update handling as polling.
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    except OSError as exc:
+        # Socket errors carry no file name; a file the bot could not open does.
+        if exc.errno not in _LISTEN_ERRORS or exc.filename is not None:
+            raise
+        raise CannotListen(
+            f"cannot receive updates on {settings.webhook_listen} port "
+            f"{settings.webhook_port} ({exc.strerror}): set BOT_WEBHOOK_PORT to a free port "
+            "above 1023 (and BOT_WEBHOOK_LISTEN to an address of this machine)"
+        ) from None

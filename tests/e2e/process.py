@@ -35,7 +35,8 @@ class BotProcess:
         return env
 
     async def start(self) -> None:
-        """Start and wait until the bot polls for updates: from then on it answers."""
+        """Start and wait until the bot polls for updates, or has set its webhook: from then
+        on it answers (the fake retries pushes until its server listens)."""
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -47,9 +48,12 @@ class BotProcess:
                 stderr=asyncio.subprocess.STDOUT,
             )
         try:
-            await self.fake.wait_polling(timeout=30)
+            if self.extra_env.get("BOT_WEBHOOK_URL"):
+                await self.fake.wait_webhook(timeout=30)
+            else:
+                await self.fake.wait_polling(timeout=30)
         except AssertionError as exc:
-            raise AssertionError(f"the bot did not start polling:\n{self.log()}") from exc
+            raise AssertionError(f"the bot did not start listening:\n{self.log()}") from exc
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

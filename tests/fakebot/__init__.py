@@ -3,9 +3,9 @@
 from .errors import ApiError
 from .fake import FakeTelegram, running_fake
 from .html import HtmlParseError, parse_html
-from .server import Call
+from .server import Call, Delivery
 from .spec import SPEC_ENV, Spec, SpecNotFoundError, default_spec_path, validate_object
-from .state import GROUP_ANONYMOUS_BOT_ID, FakeChat, FakeUser
+from .state import GROUP_ANONYMOUS_BOT_ID, FakeChat, FakeUser, Webhook
 from .text import utf16_len
 
 __all__ = [
@@ -13,12 +13,14 @@ __all__ = [
     "SPEC_ENV",
     "ApiError",
     "Call",
+    "Delivery",
     "FakeChat",
     "FakeTelegram",
     "FakeUser",
     "HtmlParseError",
     "Spec",
     "SpecNotFoundError",
+    "Webhook",
     "default_spec_path",
     "parse_html",
     "running_fake",

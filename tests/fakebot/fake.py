@@ -1,7 +1,8 @@
 """FakeTelegram: the test-side API that builds the world and acts as users would.
 
 Setup (add_user, add_group, add_channel) is synchronous: nothing is delivered. Everything a
-user does is async: it queues the updates Telegram would send and wakes the bot's long poll.
+user does is async: it queues the updates Telegram would send and wakes the bot's long poll
+(or the pusher, when the bot has set a webhook).
 A misuse that Telegram's apps would not allow (pressing a button that is not on the message,
 writing in a group one is not a member of) raises AssertionError, failing the test at once.
 """

@@ -7,15 +7,17 @@ with the status and description Telegram would answer with.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import bad_request, forbidden
 from .html import HtmlParseError, parse_html
 from .markdown import MarkdownParseError, parse_markdown_v2
 from .spec import JsonDict, UploadedFile
-from .state import IN_CHAT, CommandScopeKey, FakeChat, StoredFile, World, image_size
+from .state import IN_CHAT, CommandScopeKey, FakeChat, StoredFile, Webhook, World, image_size
 
 Handler = Callable[[dict[str, Any]], object]
 
@@ -52,6 +54,13 @@ _CHAT_ACTIONS = frozenset(
     }
 )
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]*")
+_WEBHOOK_PORTS = (80, 88, 443, 8443)
+_NEEDS_HTTPS = "bad webhook: An HTTPS URL must be provided for webhook"
+_WEBHOOK_PORT = "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+_ONLY_LOCAL = (
+    "bad webhook: the fake Telegram only delivers to this machine (127.0.0.1, ::1 or localhost)"
+)
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
 
 
@@ -63,6 +72,7 @@ class BotApi:
             "getMe": self.get_me,
             "logOut": self.ok,
             "close": self.ok,
+            "setWebhook": self.set_webhook,
             "deleteWebhook": self.delete_webhook,
             "getWebhookInfo": self.get_webhook_info,
             "sendMessage": self.send_message,
@@ -284,17 +294,62 @@ class BotApi:
             "has_main_web_app": False,
         }
 
+    def set_webhook(self, params: dict[str, Any]) -> bool:
+        url: str = params["url"]
+        secret = params.get("secret_token") or None  # empty: none, as in Telegram
+        if secret is not None:
+            if len(secret) > 256:
+                raise bad_request("secret token is too long")
+            if not _SECRET_TOKEN.fullmatch(secret):
+                raise bad_request("secret token contains unallowed characters")
+        if url:
+            _check_webhook_url(url, params.get("ip_address"))
+        w = self.w
+        if params.get("drop_pending_updates"):
+            w.updates.clear()
+        if "allowed_updates" in params:
+            w.set_allowed_updates(params["allowed_updates"])
+        # An empty URL removes the webhook, as deleteWebhook does.
+        w.webhook = (
+            Webhook(
+                url,
+                secret,
+                max_connections=params.get("max_connections", 40),
+                ip_address=params.get("ip_address"),
+                has_custom_certificate=isinstance(params.get("certificate"), UploadedFile),
+            )
+            if url
+            else None
+        )
+        return True
+
     def delete_webhook(self, params: dict[str, Any]) -> bool:
         if params.get("drop_pending_updates"):
             self.w.updates.clear()
+        self.w.webhook = None
         return True
 
     def get_webhook_info(self, params: dict[str, Any]) -> JsonDict:
-        return {
-            "url": "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self.w.updates),
+        w = self.w
+        pending = sum(1 for u in w.updates if w.update_kind(u) in w.allowed_updates)
+        hook = w.webhook
+        if hook is None:
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        # Like Telegram, the secret token is never shown (fake.webhook has it for tests).
+        info: JsonDict = {
+            "url": hook.url,
+            "has_custom_certificate": hook.has_custom_certificate,
+            "pending_update_count": pending,
+            "max_connections": hook.max_connections,
+            "allowed_updates": sorted(w.allowed_updates),
         }
+        optional = {
+            "ip_address": hook.ip_address,
+            "last_error_date": hook.last_error_date,
+            "last_error_message": hook.last_error_message,
+        }
+        info.update({k: v for k, v in optional.items() if v is not None})
+        return info
 
     def send_message(self, params: dict[str, Any]) -> JsonDict:
         chat = self.writable_chat(params["chat_id"])
@@ -529,6 +584,35 @@ class BotApi:
             raise bad_request("not enough rights to manage pinned messages in the chat")
         chat.pinned.clear()
         return True
+
+
+def _check_webhook_url(url: str, ip_address: str | None) -> None:
+    """Telegram's rules for a webhook URL. Then the fake's own limit: it pushes only to this
+    machine, and there it acts as a local Bot API server (`telegram-bot-api --local`),
+    which also takes http:// and any port."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise bad_request(_NEEDS_HTTPS)
+    try:
+        port = parts.port
+    except ValueError:
+        raise bad_request(_WEBHOOK_PORT) from None
+    local = _is_loopback(parts.hostname)
+    if not local and parts.scheme != "https":
+        raise bad_request(_NEEDS_HTTPS)
+    if not local and port is not None and port not in _WEBHOOK_PORTS:
+        raise bad_request(_WEBHOOK_PORT)
+    if not local or (ip_address is not None and not _is_loopback(ip_address)):
+        raise bad_request(_ONLY_LOCAL)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _set_or_drop(msg: JsonDict, key: str, value: object) -> None:

@@ -19,18 +19,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import aiohttp
 from aiohttp import web
 
 from .errors import ApiError, bad_request, not_found
 from .methods import BotApi
 from .spec import JsonDict, Spec, UploadedFile
-from .state import World
+from .state import Webhook, World
 
 MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is "
     "running"
 )
+_WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @dataclass
@@ -82,6 +88,21 @@ class Call:
 
 
 @dataclass
+class Delivery:
+    """One POST of an update to the bot's webhook, and how it went."""
+
+    update_id: int
+    kind: str
+    status: int | None  # None: no HTTP answer (connection refused, timeout)
+    error: str | None = None  # as getWebhookInfo's last_error_message words it
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
 class _Failure:
     remaining: int
     error: ApiError
@@ -109,6 +130,7 @@ class FakeBotServer:
         clock: Callable[[], float] = time.time,
         seed: int = 0,
         host: str = "127.0.0.1",
+        webhook_retry_delay: float = 0.05,
     ) -> None:
         m = re.fullmatch(r"(\d+):[\w-]+", token)
         if not m:
@@ -129,6 +151,9 @@ class FakeBotServer:
         )
         self.api = BotApi(self.world, strict_html=strict_html)
         self.calls: list[Call] = []
+        self.deliveries: list[Delivery] = []
+        self.webhook_retry_delay = webhook_retry_delay
+        self._pusher: asyncio.Task[None] | None = None
         self._consumed: set[int] = set()
         self._failures: list[_Failure] = []
         self._calls_cond = asyncio.Condition()
@@ -162,10 +187,16 @@ class FakeBotServer:
         self._runner = runner
         self._port = int(runner.addresses[0][1])
         self._closing = False
+        self._pusher = asyncio.create_task(self._push_updates(), name="fake webhook pusher")
 
     async def stop(self, *, check: bool = True) -> None:
         """Stop serving (pending long polls return at once); then, unless check=False, fail
         if the fake saw protocol errors."""
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
         if self._runner is not None:
             self._closing = True
             await self._changed()
@@ -377,10 +408,10 @@ class FakeBotServer:
 
     async def _get_updates(self, params: dict[str, Any]) -> list[JsonDict]:
         w = self.world
+        if w.webhook is not None:
+            raise ApiError(409, _WEBHOOK_CONFLICT)
         if "allowed_updates" in params:
-            requested = frozenset(params["allowed_updates"])
-            # An empty list means the default set, not "nothing"; unknown names are ignored.
-            w.allowed_updates = (requested & w.all_update_kinds) or w.default_allowed
+            w.set_allowed_updates(params["allowed_updates"])
         limit = min(max(int(params.get("limit", 100)), 1), 100)
         timeout = max(int(params.get("timeout", 0)), 0)
         if params.get("offset") is not None:
@@ -392,6 +423,7 @@ class FakeBotServer:
         def ready() -> bool:
             return (
                 self._closing
+                or w.webhook is not None
                 or generation != self._poll_generation
                 or any(w.update_kind(u) in w.allowed_updates for u in w.updates)
             )
@@ -406,9 +438,82 @@ class FakeBotServer:
                             await self._updates_cond.wait_for(ready)
             finally:
                 self._polls_waiting -= 1
+        if w.webhook is not None:
+            raise ApiError(409, _WEBHOOK_CONFLICT)
         if generation != self._poll_generation:
             raise ApiError(409, _CONFLICT)
         return w.deliverable(limit)
+
+    # --------------------------------------------------------------------------- webhook
+
+    @property
+    def webhook(self) -> Webhook | None:
+        """What the bot registered with setWebhook (secret_token included, which
+        getWebhookInfo never shows), None while it polls."""
+        return copy.copy(self.world.webhook)
+
+    async def _push_updates(self) -> None:
+        try:
+            await self._push_forever()
+        except Exception:
+            # Otherwise the task would die silently and every wait would just time out.
+            self._protocol_error(f"the fake's webhook pusher crashed:\n{traceback.format_exc()}")
+
+    async def _push_forever(self) -> None:
+        """Telegram's side of a webhook: POST the oldest pending update and wait for the
+        bot's answer before the next, so they arrive in order; on a non-2xx answer or no
+        answer, retry the same update after a pause that doubles up to a second, or at
+        once if the bot sets its webhook again (it restarted)."""
+        w = self.world
+        pause = self.webhook_retry_delay
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while True:
+                async with self._updates_cond:
+                    await self._updates_cond.wait_for(
+                        lambda: w.webhook is not None and bool(w.deliverable(1))
+                    )
+                hook = w.webhook
+                assert hook is not None  # wait_for returned on it
+                [update] = w.deliverable(1)
+                delivery = await self._post_update(session, hook, update)
+                self.deliveries.append(delivery)
+                if delivery.ok:
+                    # Like an offset: also forgets older updates of kinds not asked for.
+                    w.confirm(update["update_id"] + 1)
+                    pause = self.webhook_retry_delay
+                    await self._changed()
+                    continue
+                hook.last_error_date = w.now()
+                hook.last_error_message = delivery.error
+                await self._changed()
+                await self._retry_pause(hook, pause)
+                pause = min(pause * 2, 1.0)
+
+    async def _retry_pause(self, hook: Webhook, pause: float) -> None:
+        """Wait `pause` seconds, or until the webhook is set again or removed."""
+        async with self._updates_cond:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await self._updates_cond.wait_for(lambda: self.world.webhook is not hook)
+
+    async def _post_update(
+        self, session: aiohttp.ClientSession, hook: Webhook, update: JsonDict
+    ) -> Delivery:
+        update_id, kind = update["update_id"], self.world.update_kind(update)
+        headers = {SECRET_HEADER: hook.secret_token} if hook.secret_token else {}
+        try:
+            async with session.post(hook.url, json=update, headers=headers) as response:
+                await response.read()
+        except aiohttp.ClientConnectorError:
+            return Delivery(update_id, kind, None, "Connection refused")
+        except TimeoutError:
+            return Delivery(update_id, kind, None, "Read timeout expired")
+        except aiohttp.ClientError as exc:
+            return Delivery(update_id, kind, None, f"Connection failed: {exc}")
+        error = None
+        if not 200 <= response.status < 300:
+            error = f"Wrong response from the webhook: {response.status} {response.reason}"
+        return Delivery(update_id, kind, response.status, error)
 
     async def _serve_file(self, request: web.Request) -> web.StreamResponse:
         stored = self.world.file_by_path(request.match_info["path"])
@@ -547,7 +652,14 @@ class FakeBotServer:
                 f"{len(self.world.updates)} update(s) not yet confirmed by the bot ({kinds}); "
                 f"allowed_updates={sorted(self.world.allowed_updates)}"
             )
-        if not any(c.method == "getUpdates" for c in self.calls):
+        hook = self.world.webhook
+        if hook is not None:
+            pushed = sum(1 for d in self.deliveries if d.ok)
+            lines.append(
+                f"Webhook {hook.url}: {pushed} update(s) delivered; last error: "
+                f"{hook.last_error_message or 'none'}"
+            )
+        elif not any(c.method == "getUpdates" for c in self.calls):
             lines.append("The bot never called getUpdates: is it running and polling?")
         if self.protocol_errors:
             lines.append("Protocol errors: " + "; ".join(self.protocol_errors[:5]))
@@ -566,6 +678,23 @@ class FakeBotServer:
                     await self._updates_cond.wait_for(lambda: self._polls_waiting > 0)
             except TimeoutError:
                 raise AssertionError(self._timeout_report("long poll", timeout)) from None
+
+    async def wait_webhook(
+        self,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109 (documented API; asyncio.timeout inside)
+    ) -> Webhook:
+        """Wait until the bot has set a webhook (it is starting: updates are pushed, and
+        retried until its server answers). Returns the registration, secret included."""
+        async with self._updates_cond:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._updates_cond.wait_for(lambda: self.world.webhook is not None)
+            except TimeoutError:
+                raise AssertionError(self._timeout_report("webhook", timeout)) from None
+        webhook = self.webhook
+        assert webhook is not None  # just waited for it
+        return webhook
 
     async def wait_updates_confirmed(
         self,

@@ -75,6 +75,20 @@ class FakeUser:
 
 
 @dataclass(eq=False)
+class Webhook:
+    """What setWebhook registered. A new object at every setWebhook, so the pusher can tell
+    that the bot set it again (a restart) and retry at once."""
+
+    url: str
+    secret_token: str | None = None
+    max_connections: int = 40
+    ip_address: str | None = None
+    has_custom_certificate: bool = False
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+@dataclass(eq=False)
 class Member:
     user: FakeUser
     status: str  # creator | administrator | member | restricted | left | kicked
@@ -201,6 +215,7 @@ class World:
         self.all_update_kinds = frozenset(update_kinds)
         self.default_allowed = self.all_update_kinds - ON_REQUEST_ONLY
         self.allowed_updates: frozenset[str] = self.default_allowed
+        self.webhook: Webhook | None = None  # set: updates are pushed, getUpdates is refused
         self.callback_queries: dict[str, CallbackQueryState] = {}
         self.commands: dict[tuple[CommandScopeKey, str], list[JsonDict]] = {}
         # Every file_id of an uploaded picture -> all its sizes (to resend it by file_id).
@@ -405,6 +420,12 @@ class World:
             self.updates = self.updates[offset:]
         else:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+    def set_allowed_updates(self, requested: list[str]) -> None:
+        """getUpdates' and setWebhook's `allowed_updates`: an empty list means the default
+        set, not "nothing"; unknown names are ignored."""
+        known = frozenset(requested) & self.all_update_kinds
+        self.allowed_updates = known or self.default_allowed
 
     def deliverable(self, limit: int) -> list[JsonDict]:
         allowed = [u for u in self.updates if self.update_kind(u) in self.allowed_updates]

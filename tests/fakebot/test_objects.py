@@ -6,6 +6,7 @@ is then validated again here, explicitly, on top of the fake's own check on ever
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from telegram import (
@@ -97,7 +98,11 @@ async def scenario(fake: FakeTelegram, bot: Bot) -> None:
     await bot.unpin_chat_message(group.id)
     await bot.unpin_all_chat_messages(group.id)
     await bot.get_webhook_info()
-    await bot.delete_webhook()
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: every push is refused
+        await bot.set_webhook(f"http://127.0.0.1:{closed.getsockname()[1]}/", secret_token="s")
+        await bot.get_webhook_info()
+        await bot.delete_webhook()
     await bot.get_updates(timeout=0)
     updates = await bot.get_updates(timeout=0)
     await bot.get_updates(offset=updates[-1].update_id + 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import Settings
+from bot.settings import Settings, describe_error
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,6 +21,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "BOT_TIMEZONE",
         "BOT_API_BASE_URL",
         "BOT_SUPERADMIN_IDS",
+        "BOT_WEBHOOK_URL",
+        "BOT_WEBHOOK_LISTEN",
+        "BOT_WEBHOOK_PORT",
+        "BOT_WEBHOOK_SECRET",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -34,6 +38,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.timezone == "Europe/Paris"
     assert settings.api_base_url == "https://api.telegram.org/bot"
     assert settings.superadmin_ids == frozenset()
+    assert settings.webhook_url == ""  # long polling
+    assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8443)
+    assert settings.webhook_secret is None
 
 
 def test_token_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,6 +69,69 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, 
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("https://covoisin.example.org/telegram", "/telegram"),
+        ("https://covoisin.example.org:8443/a/b", "/a/b"),
+        (" https://covoisin.example.org ", "/"),
+        # A local Bot API server on this machine may push over http, to any port.
+        ("http://127.0.0.1:9000/hook", "/hook"),
+        ("http://localhost:9000/hook", "/hook"),
+        ("http://[::1]:9000/hook", "/hook"),
+    ],
+)
+def test_webhook_urls_accepted(monkeypatch: pytest.MonkeyPatch, url: str, path: str) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "1:abc")
+    monkeypatch.setenv("BOT_WEBHOOK_URL", url)
+    settings = Settings()  # type: ignore[call-arg]
+    assert settings.webhook_url == url.strip()
+    assert settings.webhook_path == path
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("BOT_WEBHOOK_URL", "covoisin.example.org/telegram", "must be an https:// address"),
+        ("BOT_WEBHOOK_URL", "ftp://covoisin.example.org/", "must be an https:// address"),
+        ("BOT_WEBHOOK_URL", "http://covoisin.example.org/", "only sends to https://"),
+        ("BOT_WEBHOOK_URL", "https://covoisin.example.org:8080/", "ports 443, 80, 88 or 8443"),
+        ("BOT_WEBHOOK_URL", "https://covoisin.example.org:99999/", "port is not a number"),
+        ("BOT_WEBHOOK_LISTEN", "everywhere", "must be an IP address"),
+        ("BOT_WEBHOOK_PORT", "0", "from 1 to 65535"),
+        ("BOT_WEBHOOK_PORT", "65536", "from 1 to 65535"),
+        ("BOT_WEBHOOK_PORT", "https", "from 1 to 65535"),
+        ("BOT_WEBHOOK_SECRET", "pass word", "A-Z, a-z, 0-9, _ and -"),
+        ("BOT_WEBHOOK_SECRET", "x" * 257, "A-Z, a-z, 0-9, _ and -"),
+    ],
+)
+def test_invalid_webhook_settings(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, error: str
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "1:abc")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()  # type: ignore[call-arg]
+    [problem] = caught.value.errors()
+    assert problem["loc"] == (name.removeprefix("BOT_").lower(),)
+    assert error in problem["msg"]
+    if name == "BOT_WEBHOOK_SECRET":
+        assert value not in describe_error("webhook_secret", problem["msg"])
+
+
+def test_webhook_secret_is_kept_secret_and_empty_means_generated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "1:abc")
+    monkeypatch.setenv("BOT_WEBHOOK_SECRET", "Le_secret-42")
+    settings = Settings()  # type: ignore[call-arg]
+    assert settings.webhook_secret is not None
+    assert settings.webhook_secret.get_secret_value() == "Le_secret-42"
+    assert "Le_secret-42" not in repr(settings) and "Le_secret-42" not in str(settings.model_dump())
+    monkeypatch.setenv("BOT_WEBHOOK_SECRET", "  ")  # a blank line in .env
+    assert Settings().webhook_secret is None  # type: ignore[call-arg]
 
 
 def _run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
