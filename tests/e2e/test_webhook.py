@@ -109,7 +109,12 @@ async def test_the_village_is_served_through_the_webhook(
     await fake.send_text(anne, village, "/reglages")
     menu = await fake.next_message(chat=village)
     mark = fake.mark()
-    await fake.press_button(anne, menu, text="English")
+    await fake.press_button(anne, menu, text="Langue")
+    await fake.wait_for_call("editMessageText", since=mark)
+    languages = fake.message(village, int(menu["message_id"]))
+    assert languages is not None
+    mark = fake.mark()
+    await fake.press_button(anne, languages, text="English")
     edit = await fake.wait_for_call("editMessageText", since=mark)
     assert edit.params["text"] == "✅ From now on I will speak English in this group."
 
