@@ -56,8 +56,8 @@ class Kind(StrEnum):
     EXPORT = "export"
     # `/journal` with several groups: the id is the group's.
     JOURNAL = "journal"
-    # A group setting (handlers/settings.py): the id is the group's, the option the value
-    # chosen (`lang_fr`, `lang_en`).
+    # The /reglages menu (handlers/group_settings.py): the id is the group's, the option the
+    # page to show or the value chosen (`lang_en`, `exp_720`...).
     SETTING = "set"
 
 

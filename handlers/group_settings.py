@@ -410,7 +410,10 @@ async def _ask_in_private(
     private_say = await personal_speaker(context, query.from_user, chat_id)
     # Kept for them if their private chat is closed: the question waits there, and so does
     # this conversation, until they open it through the group's link.
-    await tell_privately(context, query.from_user.id, private_say(question), group_chat_id=chat_id)
+    # Named, since an admin of two groups could not tell which one the question is about.
+    group = await context.services.repos.groups.get(chat_id)
+    asked = private_say(question, group=group.title if group else "")
+    await tell_privately(context, query.from_user.id, asked, group_chat_id=chat_id)
     if context.user_data is not None:
         # Only one question open at a time: the last button pressed wins.
         for key in (WRITING_CHARTER, WRITING_ZONE):

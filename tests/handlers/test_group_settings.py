@@ -206,7 +206,7 @@ async def test_a_time_zone_not_in_the_list_is_written_in_private(s: Scene) -> No
 
     await s.fake.press_button(s.anne, zones, text="Autre…")
     asked = await s.fake.next_message(chat=s.anne)
-    assert "nom du fuseau horaire" in str(asked["text"])
+    assert "nom du fuseau horaire de « Saint-Martin »" in str(asked["text"])
     await s.fake.send_private(s.anne, "Mars/Olympus")
     wrong = str((await s.fake.next_message(chat=s.anne))["text"])
     assert "Je ne trouve pas le fuseau « Mars/Olympus »" in wrong

@@ -422,7 +422,7 @@ async def test_an_admin_writes_the_charter_in_private(s: Scene) -> None:
 
     await s.fake.press_button(s.anne, menu, text="📜 Modifier la charte")
     asked = await s.fake.next_message(chat=s.anne)
-    assert "texte de la charte" in str(asked["text"])
+    assert "texte de la charte de « Saint-Martin »" in str(asked["text"])
     await s.fake.send_private(s.anne, "x" * 2001)
     assert "un peu long" in str((await s.fake.next_message(chat=s.anne))["text"])
     await s.fake.send_private(s.anne, "On rend la voiture propre & avec le plein.")
