@@ -179,7 +179,7 @@ async def test_an_admin_sets_the_time_zone_from_the_list(s: Scene) -> None:
     zones = await _press(s, await _menu(s), "Fuseau horaire")
     before = s.clock()
     done = await _press(s, zones, "Martinique")
-    assert str(done["text"]).startswith("✅ Fuseau horaire du groupe : Martinique.")
+    assert str(done["text"]).startswith("✅ Fuseau horaire du groupe : Martinique (il y est ")
     assert _local_time_in(str(done["text"]), "America/Martinique", before, s.clock())
     assert s.zone() == "America/Martinique"
     assert s.audit() == [(s.anne.id, "timezone=America/Martinique")]
@@ -216,7 +216,7 @@ async def test_a_time_zone_not_in_the_list_is_written_in_private(s: Scene) -> No
     await s.fake.send_private(s.anne, " america/miquelon ")
     assert "C'est noté" in str((await s.fake.next_message(chat=s.anne))["text"])
     told = str((await s.fake.next_message(chat=s.village))["text"])
-    assert "Fuseau horaire du groupe : America/Miquelon." in told
+    assert "Fuseau horaire du groupe : America/Miquelon (il y est" in told
     assert s.zone() == "America/Miquelon"
     assert s.audit() == [(s.anne.id, "timezone=America/Miquelon")]
     # The next private text is an ordinary one again.
