@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
-from telegram.warnings import PTBDeprecationWarning
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +22,7 @@ def _posts_to_a_chat(endpoint: str) -> bool:
 
 
 def _seconds(delay: float | timedelta) -> float:
-    # PTB gives an int today and a timedelta once its PTB_TIMEDELTA switch becomes the default.
+    # A timedelta with PTB_TIMEDELTA on (see bot/__init__.py), seconds without it.
     return delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
 
 
@@ -65,11 +63,7 @@ class PatientRateLimiter(AIORateLimiter):
                 # Messages were already retried by AIORateLimiter; other calls wait here.
                 if _posts_to_a_chat(endpoint) or attempt == self._network_retries:
                     raise
-                with warnings.catch_warnings():
-                    # PTB warns that the type will change; `_seconds` takes either.
-                    warnings.simplefilter("ignore", PTBDeprecationWarning)
-                    delay = exc.retry_after
-                await asyncio.sleep(_seconds(delay))
+                await asyncio.sleep(_seconds(exc.retry_after))
             except NetworkError as exc:
                 if attempt == self._network_retries or endpoint == "getUpdates":
                     raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from telegram import (
     Bot,
@@ -88,7 +90,7 @@ async def test_injected_429_and_502_reach_a_plain_bot(fake: FakeTelegram, bot: B
     fake.fail_next(1, status=429, retry_after=7)
     with pytest.raises(RetryAfter) as err:
         await bot.send_message(alice.id, "x")
-    assert err.value.retry_after == 7
+    assert err.value.retry_after == timedelta(seconds=7)  # PTB_TIMEDELTA, as the bot runs
     fake.fail_next(1, status=502)
     with pytest.raises(NetworkError, match="Bad Gateway"):
         await bot.get_chat(alice.id)
