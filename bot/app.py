@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults
 
 from bot.booking.service import BookingService
+from bot.forgetting import ForgettingService
 from bot.i18n import Translator
 from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
@@ -71,6 +72,7 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 trips=TripService(repos, clock),
                 reputation=ReputationService(repos, clock),
                 moderation=ModerationService(repos, clock),
+                forgetting=ForgettingService(repos, clock),
                 clock=clock,
             )
         )
