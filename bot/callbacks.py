@@ -57,6 +57,9 @@ class Kind(StrEnum):
     # A group setting (handlers/settings.py): the id is the group's, the option the value
     # chosen (`lang_fr`, `lang_en`).
     SETTING = "set"
+    # « Oui, m'oublier » / « Non » under /oublier (handlers/privacy.py): the id is the
+    # member's who asked, the option `yes` or `no`.
+    FORGET = "forget"
 
 
 class Callback(NamedTuple):
