@@ -22,6 +22,7 @@ from bot.booking.service import BookingView
 from bot.booking.status import can_move
 from storage import Repositories
 from storage.models import Booking, BookingStatus, Car, LedgerEntry, LedgerKind
+from storage.privacy import FORMER_MEMBER_ID
 
 
 class ForgetRefusalReason(StrEnum):
@@ -59,11 +60,10 @@ class WithdrawnRequest:
 
 @dataclass(frozen=True, slots=True)
 class Forgotten:
-    """`cars`: removed, as they were listed. `lent`: the bookings of those cars, cancelled
-    (tell each borrower). `borrowed`: the member's own, cancelled (tell the managers).
-    Bookings are as cancelled, before the member's id left them."""
+    """`lent`: the bookings of the member's cars, cancelled with the cars (tell each
+    borrower). `borrowed`: the member's own, cancelled (tell the managers). Bookings and
+    cars are as cancelled, before the member's id left them."""
 
-    cars: tuple[Car, ...]
     lent: tuple[BookingView, ...]
     borrowed: tuple[WithdrawnRequest, ...]
 
@@ -118,11 +118,12 @@ class ForgettingService:
                     LedgerEntry(chat_id, user_id, LedgerKind.VOUCH_WITHDRAWN, now, member_id),
                 )
             await repos.personal_data.erase(conn, user_id)
-        return Forgotten(tuple(cars), tuple(lent), tuple(borrowed))
+        return Forgotten(tuple(lent), tuple(borrowed))
 
     async def _refusal(self, user_id: int) -> ForgetRefused | None:
         # Every row naming a member references their users row: without it, nothing is left.
-        if await self._repos.users.get(user_id) is None:
+        # The placeholder's row is everyone forgotten, nobody to forget.
+        if user_id == FORMER_MEMBER_ID or await self._repos.users.get(user_id) is None:
             return ForgetRefused(ForgetRefusalReason.NOTHING)
         out = []
         for booking in await self._repos.personal_data.cars_out(user_id):
