@@ -28,7 +28,7 @@ class Html(str):
 class Phrase(str):
     """A placeholder's value that is itself a message key, written in the language of the
     message it fills: the name of a member who asked to be forgotten (« ancien membre »),
-    looked up by id where no reader is known yet."""
+    found where names are looked up by id, before anyone knows who will read it."""
 
     __slots__ = ()
 
