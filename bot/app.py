@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults
 
 from bot.booking.service import BookingService
+from bot.forgetting import ForgettingService
 from bot.i18n import Translator
 from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
@@ -74,6 +75,7 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 trips=TripService(repos, clock),
                 reputation=ReputationService(repos, clock),
                 moderation=ModerationService(repos, clock),
+                forgetting=ForgettingService(repos, clock),
                 clock=clock,
             )
         )

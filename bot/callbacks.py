@@ -59,6 +59,9 @@ class Kind(StrEnum):
     # The /reglages menu (handlers/group_settings.py): the id is the group's, the option the
     # page to show or the value chosen (`lang_en`, `exp_720`...).
     SETTING = "set"
+    # « Oui, m'oublier » / « Non » under /oublier (handlers/privacy.py): the id is the
+    # member's who asked, the option `yes` or `no`.
+    FORGET = "forget"
 
 
 class Callback(NamedTuple):

@@ -25,6 +25,14 @@ class Html(str):
     __slots__ = ()
 
 
+class Phrase(str):
+    """A placeholder's value that is itself a message key, written in the language of the
+    message it fills: the name of a member who asked to be forgotten (« ancien membre »),
+    found where names are looked up by id, before anyone knows who will read it."""
+
+    __slots__ = ()
+
+
 Entry = str | tuple[str, ...]
 
 
@@ -89,7 +97,7 @@ class Translator:
     def text(self, language: str, key: str, /, **values: object) -> str:
         entry = self._entry(language, key)
         template = entry if isinstance(entry, str) else entry[0]
-        return template.format(**{k: _escape(v) for k, v in values.items()})
+        return template.format(**self._values(language, values))
 
     def plural(self, language: str, key: str, count: int, /, **values: object) -> str:
         entry = self._entry(language, key)
@@ -98,7 +106,14 @@ class Translator:
         else:
             catalog = self.catalogs.get(language) or self.catalogs[self.default_language]
             template = entry[min(catalog.plural_index(count), len(entry) - 1)]
-        return template.format(count=count, **{k: _escape(v) for k, v in values.items()})
+        return template.format(count=count, **self._values(language, values))
+
+    def _values(self, language: str, values: Mapping[str, object]) -> dict[str, object]:
+        # A catalog's own text is trusted HTML, like the template it goes into.
+        return {
+            k: self.text(language, v) if isinstance(v, Phrase) else _escape(v)
+            for k, v in values.items()
+        }
 
     def resolve_language(
         self,

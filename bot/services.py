@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.booking.service import BookingService
+from bot.forgetting import ForgettingService
 from bot.i18n import Translator
 from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
@@ -28,5 +29,6 @@ class Services:
     trips: TripService
     reputation: ReputationService
     moderation: ModerationService
+    forgetting: ForgettingService
     # Injected so tests can move time; production uses the wall clock.
     clock: Callable[[], datetime] = utc_now

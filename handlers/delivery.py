@@ -14,6 +14,7 @@ from bot.deeplinks import Action, DeepLink, start_url
 from bot.i18n import Html
 from handlers.context import CovoisinContext
 from handlers.speech import Speaker, group_speaker, mention
+from storage.privacy import FORMER_MEMBER_ID
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ async def tell_each_privately(
     to_nudge: list[int] = []
     repos = context.services.repos
     for message in messages:
+        if message.user_id == FORMER_MEMBER_ID:
+            continue  # the side of someone forgotten (/oublier): nobody to tell
         try:
             await context.bot.send_message(
                 message.user_id, message.text, reply_markup=message.reply_markup

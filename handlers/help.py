@@ -20,7 +20,11 @@ async def _reply(update: Update, context: CovoisinContext, key: str) -> None:
 
 
 async def show_help(update: Update, context: CovoisinContext) -> None:
-    await _reply(update, context, "help.text")
+    message = update.effective_message
+    if message is None:
+        return
+    say = await speaker_for(update, context)
+    await message.reply_text(say("help.text") + "\n\n" + say("help.privacy"))
 
 
 async def unknown_command(update: Update, context: CovoisinContext) -> None:

@@ -113,11 +113,17 @@ async def remember_people(update: Update, context: CovoisinContext) -> None:
         return
     services = context.services
     now = services.clock()
+    chat = update.effective_chat
+    in_group = is_group(chat) and chat is not None
+    # People are met in groups; the private chat only keeps known names current. So someone
+    # the bot forgot (/oublier) is not recorded again by writing to it, until they take
+    # part in a group.
+    if not in_group and await services.repos.users.get(user.id) is None:
+        return
     await services.repos.users.seen(
         user.id, user.first_name, user.username, user.language_code, now
     )
-    chat = update.effective_chat
-    if is_group(chat) and chat is not None:
+    if in_group and chat is not None:
         group = await services.repos.groups.get(chat.id)
         if group is None:
             # The bot was already in this group before its database existed.

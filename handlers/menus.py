@@ -36,6 +36,7 @@ MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("incidents", "incidents", frozenset({"admins"})),
     ("settings", "reglages", frozenset({"admins"})),
     ("mydata", "mesdonnees", frozenset({"private"})),
+    ("forgetme", "oublier", frozenset({"private"})),
     ("export", "export", frozenset({"private"})),
     ("auditlog", "journal", frozenset({"private"})),
     ("help", "aide", _BOTH),

@@ -1,33 +1,50 @@
-"""`/mesdonnees`: a member receives, as a JSON file, everything the bot stores about them."""
+"""A member's own data: `/mesdonnees` sends them, as a JSON file, everything the bot stores
+about them; `/oublier` forgets them, after saying what it changes and a confirmation."""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.callbacks import Callback, Kind, parse_callback
 from bot.deeplinks import Action, DeepLink, start_url
+from bot.forgetting import ForgetPlan, ForgetRefusalReason, ForgetRefused, Forgotten
+from handlers.booking import cancel_expiry
 from handlers.context import CovoisinContext
-from handlers.speech import group_speaker, personal_speaker
+from handlers.delivery import Private, tell_each_privately
+from handlers.render import car_title, first_name, when_long
+from handlers.speech import Speaker, group_speaker, member_speaker, personal_speaker
+from handlers.trip import cancel_reminders
 
 MESSAGE = filters.UpdateType.MESSAGE
+YES, NO = "yes", "no"
+
+
+async def _in_private_only(context: CovoisinContext, message: Message, key: str) -> bool:
+    """Personal data is never handled in a group: one short answer there, with the button
+    that opens the private chat. True when the message was in a group."""
+    if message.chat.type == "private":
+        return False
+    say = await group_speaker(context, message.chat_id)
+    button = InlineKeyboardButton(
+        say("delivery.open_private_chat"),
+        url=start_url(context.bot.username, DeepLink(Action.INBOX)),
+    )
+    await message.reply_text(say(key), reply_markup=InlineKeyboardMarkup([[button]]))
+    return True
+
+
+# /mesdonnees
 
 
 async def my_data(update: Update, context: CovoisinContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
-    if message.chat.type != "private":
-        # Personal data is never posted in a group: the command works in the private chat.
-        say = await group_speaker(context, message.chat_id)
-        button = InlineKeyboardButton(
-            say("delivery.open_private_chat"),
-            url=start_url(context.bot.username, DeepLink(Action.INBOX)),
-        )
-        await message.reply_text(
-            say("admin.mydata.in_private"), reply_markup=InlineKeyboardMarkup([[button]])
-        )
+    if await _in_private_only(context, message, "admin.mydata.in_private"):
         return
     say = await personal_speaker(context, user)
     data = await context.services.repos.personal_data.about(user.id)
@@ -37,5 +54,143 @@ async def my_data(update: Update, context: CovoisinContext) -> None:
     )
 
 
+# /oublier
+
+
+async def forget_me(update: Update, context: CovoisinContext) -> None:
+    """What forgetting would change, with « Oui, m'oublier » and « Non »."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if await _in_private_only(context, message, "privacy.forget.in_private"):
+        return
+    say = await personal_speaker(context, user)
+    plan = await context.services.forgetting.plan(user.id)
+    if isinstance(plan, ForgetRefused):
+        await message.reply_text(await _refusal_text(context, say, user.id, plan))
+        return
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    say("privacy.forget.yes"),
+                    callback_data=Callback(Kind.FORGET, user.id, YES).data(),
+                ),
+                InlineKeyboardButton(
+                    say("privacy.forget.no"),
+                    callback_data=Callback(Kind.FORGET, user.id, NO).data(),
+                ),
+            ]
+        ]
+    )
+    await message.reply_text(_plan_text(say, plan), reply_markup=buttons)
+
+
+def _plan_text(say: Speaker, plan: ForgetPlan) -> str:
+    lines = [say("privacy.forget.confirm.title")]
+    if plan.cars:
+        lines.append(say.plural("privacy.forget.confirm.cars", plan.cars))
+    if plan.bookings:
+        lines.append(say.plural("privacy.forget.confirm.bookings", plan.bookings))
+    lines.append(say("privacy.forget.confirm.rest"))
+    return "\n".join(lines)
+
+
+async def _refusal_text(
+    context: CovoisinContext, say: Speaker, user_id: int, refused: ForgetRefused
+) -> str:
+    if refused.reason is ForgetRefusalReason.NOTHING:
+        return say("privacy.forget.nothing")
+    lines = []
+    for view in refused.out:
+        car = car_title(view.car.name)
+        if view.booking.borrower_id == user_id:
+            owner = await first_name(context, view.car.owner_id)
+            lines.append(say("privacy.forget.car_out.borrower", car=car, owner=owner))
+        else:
+            borrower = await first_name(context, view.booking.borrower_id)
+            lines.append(say("privacy.forget.car_out.owner", car=car, borrower=borrower))
+    return "\n".join(lines)
+
+
+async def on_forget_button(update: Update, context: CovoisinContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    callback = parse_callback(query.data)
+    presser = query.from_user
+    say = await personal_speaker(context, presser)
+    if callback is None or callback.kind is not Kind.FORGET or callback.option not in (YES, NO):
+        await query.answer(say("button.unknown"), show_alert=True)
+        return
+    # Only the member who asked may confirm: the button names them, whoever presses it.
+    if callback.target != presser.id:
+        await query.answer(say("button.not_yours"), show_alert=True)
+        return
+    if callback.option == NO:
+        await query.answer()
+        await query.edit_message_text(say("privacy.forget.kept"))
+        return
+    result = await context.services.forgetting.forget(presser.id)
+    if isinstance(result, ForgetRefused):
+        if result.reason is ForgetRefusalReason.NOTHING:
+            # A second press: the goodbye it lands on stays as it is.
+            await query.answer(say("privacy.forget.already"), show_alert=True)
+            return
+        # A car went out since the question: the question is no longer valid.
+        text = await _refusal_text(context, say, presser.id, result)
+        await query.answer(text, show_alert=True)
+        await query.edit_message_text(text)
+        return
+    await query.answer()
+    await query.edit_message_text(say("privacy.forget.done"))
+    await _tell_the_others(context, result, presser.first_name)
+
+
+async def _tell_the_others(context: CovoisinContext, forgotten: Forgotten, name: str) -> None:
+    """The borrowers of their cars and the managers of the cars they asked for, privately;
+    `name` is the one the others knew them by, read from Telegram since the bot's copy is
+    gone. One call per group: a group hears at most one message, naming those whose
+    private chat is closed."""
+    by_group: defaultdict[int, list[Private]] = defaultdict(list)
+    for view in forgotten.lent:
+        booking, car = view.booking, view.car
+        _stop_jobs(context, booking.id)
+        say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+        # A request nobody had answered yet, or a booking already accepted.
+        key = (
+            "cars.removed.borrower_booking"
+            if booking.decided_at
+            else "cars.removed.borrower_request"
+        )
+        when = when_long(say, booking.start, booking.end)
+        text = say(key, car=car_title(car.name), owner=name, when=when)
+        by_group[booking.chat_id].append(Private(booking.borrower_id, text))
+    for withdrawn in forgotten.borrowed:
+        booking, car = withdrawn.booking, withdrawn.car
+        _stop_jobs(context, booking.id)
+        for manager in withdrawn.managers:
+            say = await member_speaker(context, manager, booking.chat_id)
+            text = say(
+                "cancel.notice.by_borrower",
+                borrower=name,
+                car=car_title(car.name),
+                when=when_long(say, booking.start, booking.end),
+            )
+            by_group[booking.chat_id].append(Private(manager, text))
+    for chat_id, messages in by_group.items():
+        await tell_each_privately(context, messages, group_chat_id=chat_id)
+
+
+def _stop_jobs(context: CovoisinContext, booking_id: int) -> None:
+    """A cancelled booking expires and reminds no more."""
+    cancel_expiry(context.job_queue, booking_id)
+    cancel_reminders(context.job_queue, booking_id)
+
+
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
-    return [CommandHandler(["mydata", "mesdonnees"], my_data, MESSAGE)]
+    return [
+        CommandHandler(["mydata", "mesdonnees"], my_data, MESSAGE),
+        CommandHandler(["forgetme", "oublier"], forget_me, MESSAGE),
+        CallbackQueryHandler(on_forget_button, pattern=r"^v1:forget:"),
+    ]

@@ -9,10 +9,12 @@ from babel.dates import get_day_names
 from babel.lists import format_list
 
 from bot.dates import Interval, WeeklyRule
+from bot.i18n import Phrase
 from bot.timefmt import format_interval_long, format_interval_short, format_moment
 from handlers.context import CovoisinContext
 from handlers.speech import Speaker
 from storage.models import Window
+from storage.privacy import FORMER_MEMBER_ID
 
 
 def when_long(say: Speaker, start: datetime, end: datetime) -> str:
@@ -62,6 +64,9 @@ def weekly(say: Speaker, rule: WeeklyRule | Window) -> str:
 
 
 async def first_name(context: CovoisinContext, user_id: int) -> str:
+    if user_id == FORMER_MEMBER_ID:
+        # Someone forgotten (/oublier): « ancien membre », in each reader's language.
+        return Phrase("privacy.former_member")
     user = await context.services.repos.users.get(user_id)
     return user.first_name if user else "?"
 
