@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import sqlite3
 from typing import Any
 
@@ -182,4 +183,61 @@ async def test_anne_exports_the_group_and_every_csv_parses(
     ]
     ledger = _csv(fake, files["ledger.csv"])
     assert len(ledger) == _rows(bot, "SELECT count(*) FROM ledger")[0][0]
+    assert_said_nothing_more(fake)
+
+
+async def _mydata(fake: FakeTelegram, who: FakeUser) -> dict[str, Any]:
+    await fake.send_private(who, "/mesdonnees")
+    sent = await fake.next_message(chat=who)
+    data = json.loads(fake.file_bytes(str(sent["document"]["file_id"])))
+    assert isinstance(data, dict)
+    return data
+
+
+async def test_marie_is_forgotten_and_her_data_is_then_empty(
+    fake: FakeTelegram, bot: BotProcess
+) -> None:
+    village, (_, paul, marie, luc) = await _village(fake, bot)
+    with sqlite3.connect(bot.db_path) as conn:
+        conn.execute(
+            "INSERT INTO cars (chat_id, owner_id, name, name_key, seats, energy, created_at) "
+            "VALUES (?, ?, 'Twingo', 'twingo', 4, 'petrol', ?)",
+            (village.id, marie.id, CREATED),
+        )
+        conn.execute("INSERT INTO car_managers VALUES (2, ?, ?)", (marie.id, CREATED))
+        # Marie borrowed the Clio last month: Paul's history keeps that trip.
+        conn.execute(
+            "INSERT INTO ledger (chat_id, user_id, kind, other_id, at) VALUES (?, ?, 'lent', ?, ?)",
+            (village.id, paul.id, marie.id, CREATED),
+        )
+    await _request_accepted(fake, village, paul, marie, "demain 10h-12h")
+    await fake.send_text(luc, village, "/reserver twingo samedi 10h-12h")
+    await fake.next_message(chat=village)
+    await fake.next_message(chat=marie, text_contains="aimerait emprunter")
+    before = await _mydata(fake, marie)
+    assert {"users", "members", "cars", "bookings", "ledger"} <= set(before)
+
+    assert "en privé" in await _in_group(fake, village, marie, "/oublier")
+    await fake.send_private(marie, "/oublier")
+    question = await fake.next_message(chat=marie)
+    assert "retirer votre voiture" in question["text"]
+    assert "annuler 2 demandes ou réservations" in question["text"]
+    mark = fake.mark()
+    await fake.press_button(marie, question, text="Oui, m'oublier")
+    done = await fake.wait_for_call("editMessageText", since=mark)
+    assert "je vous ai oublié" in done.params["text"]
+    told_paul = str((await fake.next_message(chat=paul))["text"])
+    assert "Marie" in told_paul and "Clio" in told_paul
+    told_luc = str((await fake.next_message(chat=luc))["text"])
+    assert "Twingo" in told_luc
+
+    assert await _mydata(fake, marie) == {}
+    assert _rows(bot, "SELECT count(*) FROM users WHERE first_name = 'Marie'") == [(0,)]
+    assert _rows(bot, "SELECT user_id, other_id FROM ledger WHERE kind = 'lent'") == [(paul.id, 0)]
+    assert sorted(_rows(bot, "SELECT borrower_id, status FROM bookings")) == [
+        (0, "cancelled"),
+        (luc.id, "cancelled"),
+    ]
+    # Paul's record still counts the loan to the member who is gone.
+    assert "1 prêt de sa voiture" in await _in_group(fake, village, paul, "/profil")
     assert_said_nothing_more(fake)
