@@ -55,13 +55,16 @@ async def _send_export(context: CovoisinContext, user_id: int, chat_id: int) -> 
     group = await repos.groups.get(chat_id)
     title = group.title if group else ""
     say = await member_speaker(context, user_id, chat_id)
+    former = say("privacy.former_member")
     for table in ExportTable:
-        columns, rows = await repos.export.rows(table, chat_id)
+        sheet = await repos.export.sheet(table, chat_id, former)
         await context.bot.send_document(
             user_id,
-            to_csv(columns, rows),
+            to_csv(sheet.columns, sheet.rows, say.zone, sheet.instants),
             filename=f"{table.value}.csv",
-            caption=say(f"admin.export.caption.{table.value}", group=title, count=len(rows)),
+            caption=say(
+                f"admin.export.caption.{table.value}", group=title, count=len(sheet.rows)
+            ),
         )
 
 

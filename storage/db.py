@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -116,6 +116,14 @@ class Database:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
+
+    async def fetch_columns(
+        self, sql: str, params: Mapping[str, Any]
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The result's column names (known even when it has no row) and its rows."""
+        async with self._conn.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+            return [column[0] for column in cursor.description], [tuple(row) for row in rows]
 
     async def backup(self, target: Path) -> None:
         """An online copy of the database, safe while the bot runs."""

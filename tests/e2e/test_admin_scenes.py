@@ -8,7 +8,9 @@ import csv
 import io
 import json
 import sqlite3
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +22,7 @@ pytestmark = pytest.mark.e2e
 
 Message = dict[str, Any]
 CREATED = "2026-01-01T00:00:00+00:00"
+PARIS = ZoneInfo("Europe/Paris")
 # Letters every French sentence of the bot is full of and no English one has (the names
 # and the car below are plain ASCII).
 FRENCH_LETTERS = set("éèàçêùâô«»")
@@ -172,14 +175,24 @@ async def test_anne_exports_the_group_and_every_csv_parses(
     assert set(files) == {"cars.csv", "bookings.csv", "ledger.csv", "audit_log.csv"}
 
     cars = _csv(fake, files["cars.csv"])
-    assert [(car["name"], car["owner_id"]) for car in cars] == [("Clio", str(paul.id))]
+    assert [(car["name"], car["owner_id"], car["owner_name"]) for car in cars] == [
+        ("Clio", str(paul.id), "Paul")
+    ]
+    assert "key_instructions" not in cars[0]  # for the borrower's eyes only
     bookings = _csv(fake, files["bookings.csv"])
-    assert [(b["borrower_id"], b["status"]) for b in bookings] == [(str(marie.id), "accepted")]
-    stored = _rows(bot, "SELECT start_at, end_at FROM bookings")
-    assert [(b["start_at"], b["end_at"]) for b in bookings] == [tuple(map(str, stored[0]))]
+    assert [(b["borrower_name"], b["car_name"], b["status"]) for b in bookings] == [
+        ("Marie", "Clio", "accepted")
+    ]
+    # In the group's time, as a spreadsheet reads it: « demain 10h-12h » in Saint-Martin.
+    ((start, end),) = _rows(bot, "SELECT start_at, end_at FROM bookings")
+    local = [datetime.fromisoformat(t).astimezone(PARIS) for t in (start, end)]
+    assert (bookings[0]["start_at"], bookings[0]["end_at"]) == tuple(
+        t.strftime("%Y-%m-%d %H:%M") for t in local
+    )
+    assert (local[0].hour, local[1].hour) == (10, 12)
     audit = _csv(fake, files["audit_log.csv"])
-    assert [(a["action"], a["admin_id"], a["target_id"]) for a in audit] == [
-        ("ban", str(anne.id), str(luc.id))
+    assert [(a["action"], a["admin_name"], a["target_name"]) for a in audit] == [
+        ("ban", "Anne", "Luc")
     ]
     ledger = _csv(fake, files["ledger.csv"])
     assert len(ledger) == _rows(bot, "SELECT count(*) FROM ledger")[0][0]
@@ -197,7 +210,7 @@ async def _mydata(fake: FakeTelegram, who: FakeUser) -> dict[str, Any]:
 async def test_marie_is_forgotten_and_her_data_is_then_empty(
     fake: FakeTelegram, bot: BotProcess
 ) -> None:
-    village, (_, paul, marie, luc) = await _village(fake, bot)
+    village, (anne, paul, marie, luc) = await _village(fake, bot)
     with sqlite3.connect(bot.db_path) as conn:
         conn.execute(
             "INSERT INTO cars (chat_id, owner_id, name, name_key, seats, energy, created_at) "
@@ -238,6 +251,18 @@ async def test_marie_is_forgotten_and_her_data_is_then_empty(
         (0, "cancelled"),
         (luc.id, "cancelled"),
     ]
+    # Anne's export names her « ancien membre » too.
+    await fake.send_private(anne, "/export")
+    exported = {}
+    for _ in range(4):
+        sent = await fake.next_message(chat=anne)
+        exported[str(sent["document"]["file_name"])] = sent
+    bookings = _csv(fake, exported["bookings.csv"])
+    assert sorted((b["borrower_name"], b["car_name"]) for b in bookings) == [
+        ("Luc", "Twingo"),
+        ("ancien membre", "Clio"),
+    ]
+    assert [c["owner_name"] for c in _csv(fake, exported["cars.csv"])] == ["Paul", "ancien membre"]
     # Paul's record still counts the loan to the member who is gone.
     assert "1 prêt de sa voiture" in await _in_group(fake, village, paul, "/profil")
     assert_said_nothing_more(fake)
