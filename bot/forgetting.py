@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from bot.booking.service import BookingView
+from bot.booking.service import BookingView, Withdrawn
 from bot.booking.status import can_move
 from storage import Repositories
 from storage.models import Booking, BookingStatus, Car, LedgerEntry, LedgerKind
@@ -50,22 +50,13 @@ class ForgetPlan:
 
 
 @dataclass(frozen=True, slots=True)
-class WithdrawnRequest:
-    """The member's own request or booking, cancelled: its car's managers are told."""
-
-    booking: Booking
-    car: Car
-    managers: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Forgotten:
     """`lent`: the bookings of the member's cars, cancelled with the cars (tell each
     borrower). `borrowed`: the member's own, cancelled (tell the managers). Bookings and
     cars are as cancelled, before the member's id left them."""
 
     lent: tuple[BookingView, ...]
-    borrowed: tuple[WithdrawnRequest, ...]
+    borrowed: tuple[Withdrawn, ...]
 
 
 class ForgettingService:
@@ -109,7 +100,7 @@ class ForgettingService:
                 asked = await self._car(booking.car_id)
                 managers = tuple(await repos.cars.managers(asked.id))
                 await repos.bookings.cancel(conn, booking.id, user_id, now, late=False)
-                borrowed.append(WithdrawnRequest(await self._reread(booking.id), asked, managers))
+                borrowed.append(Withdrawn(await self._reread(booking.id), asked, managers))
             # The ledger is append-only: a vouch goes the way a member withdraws it, and the
             # neighbour's profile no longer counts it.
             for chat_id, member_id in await repos.personal_data.vouches_given(user_id):

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, ChatMemberHandler
 
-from bot.callbacks import Callback, Kind
+from bot.callbacks import Callback, Kind, parse_callback
 from handlers.context import CovoisinContext
-from handlers.speech import Speaker
+from handlers.speech import Speaker, personal_speaker
 from storage.models import Group
 
 log = logging.getLogger(__name__)
@@ -67,6 +74,24 @@ def group_choice(groups: list[Group], kind: Kind) -> InlineKeyboardMarkup:
             for group in groups
         ]
     )
+
+
+async def picked_group(
+    update: Update, context: CovoisinContext
+) -> tuple[CallbackQuery, int] | None:
+    """A press on a `group_choice` button, answered, with the group's id; None (with an
+    alert) when the presser does not administer that group now: the button may be old,
+    or forged."""
+    query = update.callback_query
+    callback = parse_callback(query.data) if query else None
+    if query is None or callback is None:
+        return None
+    if not await is_admin(context, callback.target, query.from_user.id):
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("admin.only"), show_alert=True)
+        return None
+    await query.answer()
+    return query, callback.target
 
 
 def sent_as_group(message: Message) -> bool:

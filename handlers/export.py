@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Kind, parse_callback
+from bot.callbacks import Kind
 from bot.export import to_csv
-from handlers.admins import administered_groups, group_choice, is_admin
+from handlers.admins import administered_groups, group_choice, picked_group
 from handlers.context import CovoisinContext
 from handlers.speech import member_speaker, personal_speaker
 from storage.export import ExportTable
@@ -33,21 +33,15 @@ async def export_command(update: Update, context: CovoisinContext) -> None:
 
 
 async def on_export_pick(update: Update, context: CovoisinContext) -> None:
-    query = update.callback_query
-    callback = parse_callback(query.data) if query else None
-    if query is None or callback is None:
+    picked = await picked_group(update, context)
+    if picked is None:
         return
-    # The button may be old, or forged: the presser must administer that group now.
-    if not await is_admin(context, callback.target, query.from_user.id):
-        say = await personal_speaker(context, query.from_user)
-        await query.answer(say("admin.only"), show_alert=True)
-        return
-    await query.answer()
-    group = await context.services.repos.groups.get(callback.target)
-    say = await member_speaker(context, query.from_user.id, callback.target)
+    query, chat_id = picked
+    group = await context.services.repos.groups.get(chat_id)
+    say = await member_speaker(context, query.from_user.id, chat_id)
     # The choice becomes the answer, so the buttons cannot be pressed twice by mistake.
     await query.edit_message_text(say("admin.export.chosen", group=group.title if group else ""))
-    await _send_export(context, query.from_user.id, callback.target)
+    await _send_export(context, query.from_user.id, chat_id)
 
 
 async def _send_export(context: CovoisinContext, user_id: int, chat_id: int) -> None:
@@ -62,9 +56,7 @@ async def _send_export(context: CovoisinContext, user_id: int, chat_id: int) -> 
             user_id,
             to_csv(sheet.columns, sheet.rows, say.zone, sheet.instants),
             filename=f"{table.value}.csv",
-            caption=say(
-                f"admin.export.caption.{table.value}", group=title, count=len(sheet.rows)
-            ),
+            caption=say(f"admin.export.caption.{table.value}", group=title, count=len(sheet.rows)),
         )
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Kind, parse_callback
-from handlers.admins import administered_groups, group_choice, is_admin
+from bot.callbacks import Kind
+from handlers.admins import administered_groups, group_choice, picked_group
 from handlers.context import CovoisinContext
 from handlers.render import car_title, first_name, moment, when_short
 from handlers.speech import Speaker, member_speaker, personal_speaker
@@ -38,18 +38,12 @@ async def journal_command(update: Update, context: CovoisinContext) -> None:
 
 
 async def on_journal_pick(update: Update, context: CovoisinContext) -> None:
-    query = update.callback_query
-    callback = parse_callback(query.data) if query else None
-    if query is None or callback is None:
+    picked = await picked_group(update, context)
+    if picked is None:
         return
-    # The button may be old, or forged: the presser must administer that group now.
-    if not await is_admin(context, callback.target, query.from_user.id):
-        say = await personal_speaker(context, query.from_user)
-        await query.answer(say("admin.only"), show_alert=True)
-        return
-    await query.answer()
+    query, chat_id = picked
     # The choice becomes the journal itself, so the buttons cannot be pressed twice.
-    await query.edit_message_text(await _journal(context, query.from_user.id, callback.target))
+    await query.edit_message_text(await _journal(context, query.from_user.id, chat_id))
 
 
 async def _journal(context: CovoisinContext, user_id: int, chat_id: int) -> str:

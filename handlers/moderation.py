@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.moderation.service import Withdrawn
+from bot.booking.service import Withdrawn
 from handlers.admins import admin_in_group, is_admin
 from handlers.cars import named_member
 from handlers.context import CovoisinContext

@@ -105,6 +105,16 @@ class Requested:
 
 
 @dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A member's request or booking withdrawn for them (a ban, their own /oublier): the
+    car's managers are told."""
+
+    booking: Booking
+    car: Car
+    managers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Accepted:
     """`declined`: the pending requests overlapping it, declined now; tell their borrowers."""
 

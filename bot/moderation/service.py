@@ -16,8 +16,9 @@ from enum import StrEnum
 from functools import cache
 from zoneinfo import available_timezones
 
+from bot.booking.service import Withdrawn
 from storage import Repositories
-from storage.models import AuditAction, AuditEntry, Booking, BookingStatus, Car
+from storage.models import AuditAction, AuditEntry, BookingStatus
 
 
 class GroupSetting(StrEnum):
@@ -54,15 +55,6 @@ def zone_named(text: str) -> str | None:
     """The time zone an admin wrote (« europe/paris », « America/Port au Prince »), by its
     IANA name; None when there is none by that name."""
     return _zones_by_folded_name().get(_folded(text))
-
-
-@dataclass(frozen=True, slots=True)
-class Withdrawn:
-    """A request declined or a booking cancelled by a ban; its managers are told."""
-
-    booking: Booking
-    car: Car
-    managers: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
