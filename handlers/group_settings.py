@@ -161,7 +161,7 @@ def _press_of(option: str) -> _Press | None:
 # What the messages say
 
 
-def _shown(say: Speaker, setting: GroupSetting, value: int) -> str:
+def setting_shown(say: Speaker, setting: GroupSetting, value: int) -> str:
     if setting is GroupSetting.VOUCH_REQUIRED:
         return say("admin.settings.yes" if value else "admin.settings.no")
     if setting in (GroupSetting.TRUSTED_VOUCHES, GroupSetting.TRUSTED_BORROWINGS):
@@ -173,7 +173,7 @@ def _shown(say: Speaker, setting: GroupSetting, value: int) -> str:
     return duration(say, timedelta(minutes=value))
 
 
-def _zone_shown(say: Speaker, zone: str) -> str:
+def zone_shown(say: Speaker, zone: str) -> str:
     """« Martinique » for a zone of the list, the name the admin wrote otherwise."""
     for code, name in ZONES.items():
         if name == zone:
@@ -185,7 +185,7 @@ def _zone_confirmed(context: CovoisinContext, say: Speaker) -> str:
     """The group's zone and the time there now: an admin sees at once if it is the right one."""
     return say(
         "admin.settings.tz.changed",
-        zone=_zone_shown(say, say.zone.key),
+        zone=zone_shown(say, say.zone.key),
         time=moment(say, context.services.clock()),
     )
 
@@ -199,7 +199,7 @@ async def _lines(context: CovoisinContext, say: Speaker, chat_id: int) -> dict[s
         ),
         "tz": say(
             "admin.settings.line.tz",
-            zone=_zone_shown(say, say.zone.key),
+            zone=zone_shown(say, say.zone.key),
             time=moment(say, context.services.clock()),
         ),
     }
@@ -207,7 +207,9 @@ async def _lines(context: CovoisinContext, say: Speaker, chat_id: int) -> dict[s
         if len(prefixes) == 1:
             setting, _ = _LIMITS[prefixes[0]]
             value = int(getattr(current, setting.value))
-            lines[page] = say(f"admin.settings.line.{page}", value=_shown(say, setting, value))
+            lines[page] = say(
+                f"admin.settings.line.{page}", value=setting_shown(say, setting, value)
+            )
     lines["trust"] = say(
         "admin.settings.line.trust",
         vouches=current.trusted_min_vouches,
@@ -270,7 +272,9 @@ async def _page(
         rows.append(
             [
                 _button(
-                    say(f"admin.settings.{setting}.button", value=_shown(say, setting, value)),
+                    say(
+                        f"admin.settings.{setting}.button", value=setting_shown(say, setting, value)
+                    ),
                     chat_id,
                     f"{prefix}{value}",
                 )
@@ -375,7 +379,7 @@ async def _carry_out(
             if changed and setting in _MOVES:
                 await move_reminders(context, chat_id, _MOVES[setting])
             key = f"admin.settings.{setting}.changed" if changed else "admin.settings.unchanged"
-            return say(key, value=_shown(say, setting, value)), _after_change(say, chat_id)
+            return say(key, value=setting_shown(say, setting, value)), _after_change(say, chat_id)
         case _SetLanguage(language):
             changed = await moderation.set_language(chat_id, admin_id, language)
             # Said in the new language: the first of the group's messages to speak it.
@@ -386,7 +390,7 @@ async def _carry_out(
             if await moderation.set_timezone(chat_id, admin_id, zone):
                 text = _zone_confirmed(context, await group_speaker(context, chat_id))
             else:
-                text = say("admin.settings.unchanged", value=_zone_shown(say, zone))
+                text = say("admin.settings.unchanged", value=zone_shown(say, zone))
             return text, _after_change(say, chat_id)
 
 
@@ -471,7 +475,7 @@ async def zone_written(update: Update, context: CovoisinContext) -> object:
         return WRITING_ZONE
     _done_writing(context)
     if not await context.services.moderation.set_timezone(chat_id, user.id, zone):
-        await message.reply_text(say("admin.settings.unchanged", value=_zone_shown(say, zone)))
+        await message.reply_text(say("admin.settings.unchanged", value=zone_shown(say, zone)))
         return ConversationHandler.END
     await message.reply_text(say("admin.settings.tz.saved"))
     group_say = await group_speaker(context, chat_id)

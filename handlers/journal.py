@@ -10,8 +10,11 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import Kind
+from bot.moderation.service import GroupSetting
+from bot.settings import SUPPORTED_LANGUAGES
 from handlers.admins import administered_groups, group_choice, picked_group
 from handlers.context import CovoisinContext
+from handlers.group_settings import setting_shown, zone_shown
 from handlers.render import car_title, first_name, moment, when_short
 from handlers.speech import Speaker, member_speaker, personal_speaker
 from storage.models import AuditAction, AuditEntry
@@ -55,7 +58,11 @@ async def _journal(context: CovoisinContext, user_id: int, chat_id: int) -> str:
     if not entries:
         return say("journal.empty", group=title)
     latest = list(reversed(entries[-SHOWN:]))
-    lines = [say("journal.title", group=title, count=len(latest), total=len(entries))]
+    if len(latest) == len(entries):
+        heading = say.plural("journal.title.all", len(entries), group=title)
+    else:
+        heading = say("journal.title.latest", group=title, count=len(latest), total=len(entries))
+    lines = [heading]
     lines += [await _line(context, say, entry) for entry in latest]
     return "\n".join(lines)
 
@@ -66,7 +73,7 @@ async def _line(context: CovoisinContext, say: Speaker, entry: AuditEntry) -> st
     when = moment(say, entry.at)
     key = f"journal.{entry.action.value}"
     if entry.action is AuditAction.CHANGE_SETTING:
-        return say(key, when=when, admin=admin, detail=entry.detail or "")
+        return say(key, when=when, admin=admin, detail=_setting_change(say, entry.detail))
     # Bans name the member; a removed car its owner; a cancelled booking its borrower.
     member = await first_name(context, entry.target_id) if entry.target_id else "?"
     car = await repos.cars.get(entry.car_id) if entry.car_id else None
@@ -79,6 +86,22 @@ async def _line(context: CovoisinContext, say: Speaker, entry: AuditEntry) -> st
         car=car_title(car.name) if car else "?",
         dates=when_short(say, booking.start, booking.end) if booking else "",
     )
+
+
+def _setting_change(say: Speaker, detail: str) -> str:
+    """« délai de réponse à une demande → 12 heures » for `request_expiry_minutes=720`."""
+    name, _, value = detail.partition("=")
+    if name == "charter":
+        return say("journal.setting.charter_removed" if value else "journal.setting.charter")
+    if name == "language" and value in SUPPORTED_LANGUAGES:
+        shown = say(f"admin.settings.language.{value}")
+    elif name == "timezone":
+        shown = zone_shown(say, value)
+    elif name in set(GroupSetting) and value.isdigit():
+        shown = setting_shown(say, GroupSetting(name), int(value))
+    else:
+        return detail  # written by a version that knew other settings: shown as stored
+    return say("journal.setting.changed", setting=say(f"journal.setting.{name}"), value=shown)
 
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:

@@ -14,6 +14,7 @@ from bot.booking import CarDraft, Energy
 from bot.booking.service import Requested
 from bot.callbacks import Callback, Kind
 from bot.dates import Interval
+from bot.moderation.service import GroupSetting
 from bot.timefmt import format_interval_short
 from handlers.context import CovoisinApp
 from handlers.journal import SHOWN
@@ -22,7 +23,7 @@ from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import join, running_bot, services_of
 
-PARIS = ZoneInfo("Europe/Paris")
+MARTINIQUE = ZoneInfo("America/Martinique")
 
 
 @dataclass
@@ -63,7 +64,8 @@ async def test_the_journal_names_who_did_what_newest_first(s: Scene) -> None:
     start = (datetime.now(UTC) + timedelta(days=3)).replace(
         hour=9, minute=0, second=0, microsecond=0
     )
-    dates = format_interval_short(start, start + timedelta(hours=2), PARIS, "fr")
+    # Read back in the group's time, which is Martinique's by then.
+    dates = format_interval_short(start, start + timedelta(hours=2), MARTINIQUE, "fr")
     asked = await services.booking.request(
         s.village.id, s.marie.id, "clio", Interval(start, start + timedelta(hours=2))
     )
@@ -72,10 +74,23 @@ async def test_the_journal_names_who_did_what_newest_first(s: Scene) -> None:
     await services.moderation.ban(s.village.id, s.anne.id, s.marie.id)
     await services.moderation.unban(s.village.id, s.anne.id, s.marie.id)
     await services.booking.remove_car(car.id, s.anne.id, is_admin=True)
+    moderation = services.moderation
+    await moderation.set_group_setting(s.village.id, s.anne.id, GroupSetting.REQUEST_EXPIRY, 360)
+    await moderation.set_group_setting(s.village.id, s.anne.id, GroupSetting.VOUCH_REQUIRED, 1)
+    await moderation.set_timezone(s.village.id, s.anne.id, "America/Martinique")
+    await moderation.set_language(s.village.id, s.anne.id, "en")
+    await moderation.set_charter(s.village.id, s.anne.id, None)
 
     lines = (await _journal(s, s.anne)).splitlines()
-    assert lines[0].startswith("📒 Journal des administrateurs de Saint-Martin — les 4 ")
+    assert lines[0] == (
+        "📒 Journal des administrateurs de Saint-Martin — 9 actions, la plus récente d'abord :"
+    )
     assert [line.split(" — ", 1)[1] for line in lines[1:]] == [
+        "Anne a changé un réglage : charte retirée",
+        "Anne a changé un réglage : langue des messages → English",
+        "Anne a changé un réglage : fuseau horaire → Martinique",
+        "Anne a changé un réglage : un garant avant le premier emprunt → oui",
+        "Anne a changé un réglage : délai de réponse à une demande → 6 heures",
         "Anne a retiré la Clio de Paul",
         "Anne a levé la suspension de Marie",
         "Anne a suspendu Marie",
