@@ -31,6 +31,7 @@ from handlers import (
     availability,
     booking,
     cars,
+    delivery,
     errors,
     export,
     group_settings,
@@ -87,6 +88,7 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
         log.info("%d reminders scheduled", reminders)
         reveals = await reputation.rebuild_reveal_jobs(app)
         log.info("%d feedback rounds waiting to be revealed", reveals)
+        delivery.schedule_outbox(app)
         log.info("ready as @%s, database %s", app.bot.username, settings.db_path)
 
     async def close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

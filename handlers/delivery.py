@@ -6,17 +6,26 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError, TimedOut
 
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.i18n import Html
-from handlers.context import CovoisinContext
+from handlers.context import CovoisinApp, CovoisinContext
 from handlers.speech import Speaker, group_speaker, mention
 from storage.privacy import FORMER_MEMBER_ID
 
 log = logging.getLogger(__name__)
+
+# How the outbox tries again a message Telegram failed to take; after the last try the
+# message still waits for the member's next visit to the private chat (/start).
+RETRY_EVERY = timedelta(minutes=1)
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_LONGEST = timedelta(hours=1)
+MAX_ATTEMPTS = 12
+OUTBOX_JOB = "outbox"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +88,21 @@ async def tell_each_privately(
             continue
         except Forbidden:
             log.info("private chat with %s closed, keeping a message", message.user_id)
+        except TimedOut:
+            # Telegram may have delivered it: sending it again could say it twice.
+            log.warning("message to %s timed out, not repeated", message.user_id)
+            continue
+        except TelegramError as error:
+            # Not delivered (the rate limiter already retried passing faults): kept, and
+            # the outbox job tries again; the others of this action still get theirs.
+            log.warning("message to %s failed (%s), will retry", message.user_id, error)
+            await _keep(context, message, group_chat_id, retry_at=_next_try(context, 0))
+            continue
         if group_chat_id is not None and not await repos.pending.has_undelivered(
             message.user_id, group_chat_id
         ):
             to_nudge.append(message.user_id)
-        await repos.pending.add(
-            message.user_id,
-            group_chat_id,
-            message.text,
-            message.reply_markup.to_json() if message.reply_markup else None,
-            context.services.clock(),
-        )
+        await _keep(context, message, group_chat_id, retry_at=None)
         unreached.append(message.user_id)
     if nudge_in_group and group_chat_id is not None and to_nudge:
         say = await group_speaker(context, group_chat_id)
@@ -100,6 +113,71 @@ async def tell_each_privately(
             # The bot may have been removed from the group: the messages still wait.
             log.warning("could not point %s to their private chat", to_nudge, exc_info=True)
     return unreached
+
+
+async def _keep(
+    context: CovoisinContext,
+    message: Private,
+    group_chat_id: int | None,
+    retry_at: datetime | None,
+) -> None:
+    await context.services.repos.pending.add(
+        message.user_id,
+        group_chat_id,
+        message.text,
+        message.reply_markup.to_json() if message.reply_markup else None,
+        context.services.clock(),
+        retry_at=retry_at,
+    )
+
+
+def _next_try(context: CovoisinContext, attempts: int) -> datetime | None:
+    """A minute, then twice as long each time up to an hour; None after MAX_ATTEMPTS."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    wait = min(RETRY_FIRST * (1 << attempts), RETRY_LONGEST)
+    return context.services.clock() + wait
+
+
+async def retry_kept_messages(context: CovoisinContext) -> int:
+    """The outbox job: send again the messages Telegram failed to take; returns how many
+    arrived. Each is claimed before sending, so two runs never send one twice."""
+    repos = context.services.repos
+    delivered = 0
+    for message in await repos.pending.due_for_retry(context.services.clock()):
+        if not await repos.pending.claim(message.id, context.services.clock()):
+            continue
+        markup = (
+            InlineKeyboardMarkup.de_json(json.loads(message.reply_markup), context.bot)
+            if message.reply_markup
+            else None
+        )
+        try:
+            await context.bot.send_message(message.user_id, message.text, reply_markup=markup)
+        except Forbidden:
+            # Their private chat closed meanwhile: it waits for them to open it.
+            await repos.pending.retry_later(message.id, None)
+            continue
+        except TimedOut:
+            log.warning("kept message %s timed out, not repeated", message.id)
+            continue
+        except TelegramError as error:
+            retry_at = _next_try(context, message.attempts + 1)
+            if retry_at is None:
+                log.error("kept message %s given up after %s tries", message.id, MAX_ATTEMPTS)
+            await repos.pending.retry_later(message.id, retry_at)
+            log.warning("kept message %s failed again (%s)", message.id, error)
+            continue
+        delivered += 1
+    return delivered
+
+
+def schedule_outbox(app: CovoisinApp) -> None:
+    """Every minute, from the start: what failed before a restart is tried again too."""
+    assert app.job_queue is not None, "the job-queue extra is a dependency"
+    app.job_queue.run_repeating(
+        retry_kept_messages, interval=RETRY_EVERY, first=RETRY_EVERY, name=OUTBOX_JOB
+    )
 
 
 async def open_private_chat_line(

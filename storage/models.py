@@ -44,6 +44,8 @@ class PendingMessage:
     text: str
     reply_markup: str | None
     created_at: datetime
+    # how many times the bot tried again after Telegram failed to take it
+    attempts: int = 0
 
 
 # The vocabulary the booking tables store. The enums live here, beside the records that

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import aiosqlite
+
 from storage.db import Database
 from storage.models import PendingMessage
 from storage.timeutil import from_db, to_db
+
+
+def _pending(row: aiosqlite.Row) -> PendingMessage:
+    return PendingMessage(
+        id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        text=row["text"],
+        reply_markup=row["reply_markup"],
+        created_at=from_db(row["created_at"]),
+        attempts=row["attempts"],
+    )
 
 
 class PendingMessageRepository:
@@ -20,14 +34,25 @@ class PendingMessageRepository:
         text: str,
         reply_markup: str | None,
         now: datetime,
+        retry_at: datetime | None = None,
     ) -> int:
+        """Kept for the member: until they open the private chat, or (`retry_at`) until
+        the bot tries again after Telegram failed to take it."""
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 """
-                INSERT INTO pending_messages (user_id, chat_id, text, reply_markup, created_at)
-                VALUES (?, ?, ?, ?, ?)
+                INSERT INTO pending_messages
+                    (user_id, chat_id, text, reply_markup, created_at, retry_at)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """,
-                (user_id, chat_id, text, reply_markup, to_db(now)),
+                (
+                    user_id,
+                    chat_id,
+                    text,
+                    reply_markup,
+                    to_db(now),
+                    to_db(retry_at) if retry_at else None,
+                ),
             )
             assert cursor.lastrowid is not None
             return cursor.lastrowid
@@ -40,17 +65,32 @@ class PendingMessageRepository:
             """,
             (user_id,),
         )
-        return [
-            PendingMessage(
-                id=row["id"],
-                user_id=row["user_id"],
-                chat_id=row["chat_id"],
-                text=row["text"],
-                reply_markup=row["reply_markup"],
-                created_at=from_db(row["created_at"]),
+        return [_pending(row) for row in rows]
+
+    async def due_for_retry(self, now: datetime) -> list[PendingMessage]:
+        """The messages Telegram failed to take whose next try has come, oldest first."""
+        rows = await self._db.fetchall(
+            """
+            SELECT * FROM pending_messages
+            WHERE delivered_at IS NULL AND retry_at IS NOT NULL AND retry_at <= ?
+            ORDER BY id
+            """,
+            (to_db(now),),
+        )
+        return [_pending(row) for row in rows]
+
+    async def retry_later(self, message_id: int, retry_at: datetime | None) -> None:
+        """Undo a claim after a failed try: tried again at `retry_at`, or (None) kept until
+        the member opens the private chat."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                """
+                UPDATE pending_messages
+                SET delivered_at = NULL, retry_at = ?, attempts = attempts + 1
+                WHERE id = ?
+                """,
+                (to_db(retry_at) if retry_at else None, message_id),
             )
-            for row in rows
-        ]
 
     async def claim(self, message_id: int, now: datetime) -> bool:
         """True for the one caller that claims it: a message is delivered once.

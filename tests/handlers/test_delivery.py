@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.context import CovoisinApp, CovoisinContext
-from handlers.delivery import tell_privately
+from handlers.delivery import (
+    MAX_ATTEMPTS,
+    OUTBOX_JOB,
+    RETRY_FIRST,
+    RETRY_LONGEST,
+    Private,
+    retry_kept_messages,
+    tell_each_privately,
+    tell_privately,
+)
+from storage.timeutil import from_db
 from tests.expect import assert_said_nothing_more
-from tests.fakebot import FakeTelegram
-from tests.inprocess import running_bot, services_of
+from tests.fakebot import FakeChat, FakeTelegram, FakeUser
+from tests.inprocess import MovableClock, join, running_bot, services_of
 
 
 @pytest.fixture
@@ -66,3 +77,120 @@ async def test_closed_chat_nudges_once_in_the_group_then_delivers_in_order(
     again = await fake.next_message(chat=marie)
     assert "attendait" not in again["text"]
     assert_said_nothing_more(fake)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def timed_app(
+    fake: FakeTelegram, tmp_path: Path, clock: MovableClock
+) -> AsyncIterator[CovoisinApp]:
+    async with running_bot(fake, tmp_path, clock=clock) as application:
+        yield application
+
+
+async def _village(fake: FakeTelegram, app: CovoisinApp) -> tuple[FakeUser, FakeUser, FakeChat]:
+    marie, luc = fake.add_user("Marie"), fake.add_user("Luc")
+    village = fake.add_group("Village", members=[marie, luc])
+    for member in (marie, luc):
+        await join(app, member, village)
+    return marie, luc, village
+
+
+def _refuse_next_message(fake: FakeTelegram, n: int = 1) -> None:
+    fake.fail_next(n, status=400, method="sendMessage", description="Bad Request: passing")
+
+
+async def test_a_message_telegram_fails_to_take_is_sent_again_by_the_outbox_once(
+    fake: FakeTelegram, timed_app: CovoisinApp, clock: MovableClock
+) -> None:
+    marie, luc, village = await _village(fake, timed_app)
+    context = CovoisinContext(timed_app)
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Oui", callback_data="v1:test:1")]])
+    _refuse_next_message(fake)
+    unreached = await tell_each_privately(
+        context,
+        [Private(marie.id, "Acceptée", markup), Private(luc.id, "Refusée")],
+        group_chat_id=village.id,
+    )
+    # Luc still got his; Marie's is kept, and nobody is pointed to a private chat.
+    assert unreached == []
+    assert (await fake.next_message(chat=luc))["text"] == "Refusée"
+    assert_said_nothing_more(fake)
+
+    assert await retry_kept_messages(context) == 0  # not yet: a minute later
+    clock.advance(RETRY_FIRST)
+    assert await retry_kept_messages(context) == 1
+    again = await fake.next_message(chat=marie)
+    assert again["text"] == "Acceptée"
+    assert again["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "v1:test:1"
+    clock.advance(RETRY_LONGEST)
+    assert await retry_kept_messages(context) == 0
+    await fake.send_private(marie, "/start")
+    assert "attendait" not in str((await fake.next_message(chat=marie))["text"])
+    assert_said_nothing_more(fake)
+
+
+async def test_the_outbox_waits_longer_each_time_then_leaves_it_for_the_next_visit(
+    fake: FakeTelegram, timed_app: CovoisinApp, clock: MovableClock
+) -> None:
+    marie, _, village = await _village(fake, timed_app)
+    context = CovoisinContext(timed_app)
+    repos = services_of(timed_app).repos
+    _refuse_next_message(fake)
+    await tell_privately(context, marie.id, "Rappel", group_chat_id=village.id)
+    waits = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        [kept] = await repos.pending.undelivered(marie.id)
+        assert kept.attempts == attempt - 1
+        due = await _retry_at(timed_app, kept.id)
+        assert due is not None
+        waits.append(due - clock())
+        clock.advance(due - clock())
+        _refuse_next_message(fake)
+        assert await retry_kept_messages(context) == 0
+    # One minute, then twice as long each time, an hour at most.
+    assert [round(w / timedelta(minutes=1)) for w in waits[:7]] == [1, 2, 4, 8, 16, 32, 60]
+    assert await _retry_at(timed_app, kept.id) is None  # given up: no more tries
+    clock.advance(RETRY_LONGEST * 10)
+    assert await retry_kept_messages(context) == 0
+    # Still kept: her next visit to the private chat brings it.
+    await fake.send_private(marie, "/start")
+    await fake.next_message(chat=marie)
+    assert (await fake.next_message(chat=marie))["text"] == "Rappel"
+    assert_said_nothing_more(fake)
+
+
+async def test_a_private_chat_closed_before_the_retry_waits_for_the_deep_link(
+    fake: FakeTelegram, timed_app: CovoisinApp, clock: MovableClock
+) -> None:
+    marie, _, village = await _village(fake, timed_app)
+    context = CovoisinContext(timed_app)
+    _refuse_next_message(fake)
+    await tell_privately(context, marie.id, "Annulée", group_chat_id=village.id)
+    await fake.block_bot(marie)
+    clock.advance(RETRY_FIRST)
+    assert await retry_kept_messages(context) == 0
+    [kept] = await services_of(timed_app).repos.pending.undelivered(marie.id)
+    assert await _retry_at(timed_app, kept.id) is None
+    await fake.unblock_bot(marie)
+    await fake.send_private(marie, "/start")
+    await fake.next_message(chat=marie)
+    assert (await fake.next_message(chat=marie))["text"] == "Annulée"
+
+
+async def test_the_outbox_runs_every_minute_from_the_start(timed_app: CovoisinApp) -> None:
+    assert timed_app.job_queue is not None
+    [job] = timed_app.job_queue.get_jobs_by_name(OUTBOX_JOB)
+    assert job.callback is retry_kept_messages
+
+
+async def _retry_at(app: CovoisinApp, message_id: int) -> datetime | None:
+    row = await services_of(app).repos.db.fetchone(
+        "SELECT retry_at FROM pending_messages WHERE id = ?", (message_id,)
+    )
+    assert row is not None
+    return None if row["retry_at"] is None else from_db(row["retry_at"])
