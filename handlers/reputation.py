@@ -174,6 +174,10 @@ async def show_profile(update: Update, context: CovoisinContext) -> None:
     say = await personal_speaker(context, user)
     texts = []
     for group in await context.services.repos.groups.groups_of(user.id):
+        # The bot may have missed them leaving (big groups hide those messages): only a
+        # member now reads the group's profiles.
+        if not await is_group_member(context, group.chat_id, user.id):
+            continue
         target: int | None = user.id
         if args and args[0].startswith("@"):
             member = await context.services.repos.groups.member_by_username(

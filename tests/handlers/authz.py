@@ -225,6 +225,26 @@ class Scene:
         self.trip = accepted.booking
         return accepted.booking
 
+    async def missed_trip(self) -> Booking:
+        """Vic's booking accepted for two hours ago, never picked up: a no-show to mark.
+        Written as it stands, since no request may start in the past."""
+        repos, now = self.services.repos, self.services.clock()
+        start = now - timedelta(hours=2)
+        async with repos.db.transaction() as conn:
+            booking = await repos.bookings.insert_pending(
+                conn,
+                self.car.id,
+                self.group.id,
+                self.borrower.id,
+                start,
+                start + timedelta(hours=4),
+                start - timedelta(days=1),
+                start,
+            )
+            assert await repos.bookings.accept(conn, booking.id, self.owner.id, start)
+        self.trip = booking
+        return booking
+
     async def returned_trip(self) -> Booking:
         """The trip picked up at 12,000 km and returned at 12,080 km: 24 € to contribute."""
         booking = await self.accepted_trip()
