@@ -66,7 +66,11 @@ _TRANSLATOR = Translator.load("fr")
 
 def said(key: str, /, **values: object) -> str:
     """What the bot writes for `key` in French, as the member reads it (HTML applied)."""
-    return parse_html(_TRANSLATOR.text("fr", key, **values))[0]
+    return said_in("fr", key, **values)
+
+
+def said_in(language: str, key: str, /, **values: object) -> str:
+    return parse_html(_TRANSLATOR.text(language, key, **values))[0]
 
 
 def said_plural(key: str, count: int, /, **values: object) -> str:
@@ -194,6 +198,11 @@ class Scene:
         )
         return word(call.result)
 
+    async def tap_in_group(self, who: FakeUser, carrier: Message, data: str) -> str:
+        """A button of the group message kept by the row's preparation: pressed there by
+        members, forged from their private chat by those who cannot see the group."""
+        return await self.tap_edit(who, self.kept if self.in_village(who) else carrier, data)
+
     async def answer_form(self, who: FakeUser, question: Message, answer: str) -> Message:
         """Types `answer` in the private chat, or presses it when it is a button's data."""
         since = self.fake.mark()
@@ -305,7 +314,7 @@ class World:
         assert self.roots, "more cells than super-admins made for them: raise `cells`"
         fake, number = self.fake, len(self.roots)
         anne, paul, luc = fake.add_user("Anne"), fake.add_user("Paul"), fake.add_user("Luc")
-        marie, vic = fake.add_user("Marie"), fake.add_user("Vic", f"vic{number}")
+        marie, vic = fake.add_user("Marie", f"marie{number}"), fake.add_user("Vic", f"vic{number}")
         jeanne, olga = fake.add_user("Jeanne", f"jeanne{number}"), fake.add_user("Olga")
         zoe = fake.add_user("Zoé")
         root = self.roots.pop()
