@@ -370,6 +370,10 @@ async def on_feedback_button(update: Update, context: CovoisinContext) -> object
     if isinstance(target, ReputationRefused):
         await _refuse(query, say, target)
         return ConversationHandler.END
+    if not await is_group_member(context, target.booking.chat_id, query.from_user.id):
+        # Someone who left the village gives no more feedback there, as with every trip button.
+        await query.answer(say("button.left_group"), show_alert=True)
+        return ConversationHandler.END
     say = await personal_speaker(context, query.from_user, target.booking.chat_id)
     trip = Trip(target.booking, target.car, target.managers)
     heading, _ = await _heading(context, say, trip, target.side)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -132,6 +132,11 @@ class Scene:
     def in_village(self, who: FakeUser) -> bool:
         return self.group.is_member(who.id)
 
+    def leave(self, who: FakeUser) -> None:
+        """`who` leaves Saint-Martin and the bot is not told (big groups hide those
+        messages): only asking Telegram tells."""
+        self.fake.world.set_member(self.group, who, "left")
+
     # Acting
 
     async def command(self, who: FakeUser, text: str) -> Message:
@@ -186,8 +191,10 @@ class Scene:
         message as rewritten."""
         since = self.fake.mark()
         answer = await self.tap(who, message, data)
-        if answer:
-            return answer
+        return answer or await self.edited(message, since)
+
+    async def edited(self, message: Message, since: int) -> str:
+        """`message` as the bot rewrote it after `since`."""
         chat, message_id = message["chat"]["id"], message["message_id"]
         call = await self.fake.wait_for_call(
             "editMessageText",
@@ -391,11 +398,37 @@ class Row:
     roles: frozenset[Role] = SEVEN
     # What `who` types in private first: the buttons they see are on its answer.
     carrier: str = "/aide"
+    # A known authorization bug in a file this matrix does not own: its cells must fail.
+    known_bug: str = ""
+
+
+def after_leaving(row: Row, refused: Expect, *leavers: Role) -> Row:
+    """`row` once the `leavers`, who could do it, have left the village: refused."""
+
+    async def prepare(scene: Scene) -> None:
+        if row.prepare is not None:
+            await row.prepare(scene)
+        for role in leavers:
+            scene.leave(scene.people[role])
+
+    return replace(
+        row,
+        done_for=frozenset(),
+        refused=refused,
+        refused_as={},
+        prepare=prepare,
+        roles=frozenset(leavers),
+    )
 
 
 def cells(rows: Mapping[str, Row]) -> list[Any]:
     return [
-        pytest.param(row, role, id=f"{name}-{role.name.lower()}")
+        pytest.param(
+            row,
+            role,
+            id=f"{name}-{role.name.lower()}",
+            marks=[pytest.mark.xfail(strict=True, reason=row.known_bug)] if row.known_bug else [],
+        )
         for name, row in rows.items()
         for role in Role
         if role in row.roles

@@ -11,6 +11,7 @@ not: a ban stops booking and listing). See tests/handlers/authz.py for the roles
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 import pytest_asyncio
@@ -28,6 +29,7 @@ from tests.handlers.authz import (
     Row,
     Scene,
     World,
+    after_leaving,
     button,
     cells,
     run_cell,
@@ -182,9 +184,11 @@ async def _feedback(scene: Scene, who: FakeUser, carrier: Message, options: list
     """Each option's button in turn; the first refusal, or the message as it ends."""
     answer = ""
     for option in options:
-        answer = await scene.tap_edit(who, carrier, button(Kind.FEEDBACK, _trip_id(scene), option))
-        if said("reputation.refusal.not_party") in answer:
-            break
+        since = scene.fake.mark()
+        refusal = await scene.tap(who, carrier, button(Kind.FEEDBACK, _trip_id(scene), option))
+        if refusal:
+            return refusal
+        answer = await scene.edited(carrier, since)
     return answer
 
 
@@ -405,6 +409,27 @@ ROWS: dict[str, Row] = {
         refused=_unknown_vic,
         changed=None,
         roles=WITH_BORROWER,
+    ),
+}
+
+LEFT_GROUP = text("button.left_group")
+# Someone who left the village acts on nothing there any more, their own trips included.
+ROWS |= {
+    "pickup_button_after_leaving": after_leaving(ROWS["pickup_button"], LEFT_GROUP, Role.BORROWER),
+    "return_button_after_leaving": after_leaving(ROWS["return_button"], LEFT_GROUP, Role.BORROWER),
+    "paid_button_after_leaving": after_leaving(ROWS["paid_button"], LEFT_GROUP, Role.BORROWER),
+    "all_good_button_after_leaving": after_leaving(ROWS["all_good_button"], LEFT_GROUP, Role.OWNER),
+    "problem_button_after_leaving": after_leaving(ROWS["problem_button"], LEFT_GROUP, Role.OWNER),
+    "no_show_button_after_leaving": after_leaving(ROWS["no_show_button"], LEFT_GROUP, Role.OWNER),
+    "paid_confirm_button_after_leaving": after_leaving(
+        ROWS["paid_confirm_button"], LEFT_GROUP, Role.OWNER
+    ),
+    "resolve_button_after_leaving": replace(
+        after_leaving(ROWS["resolve_button"], LEFT_GROUP, Role.OWNER, Role.BORROWER),
+        known_bug="handlers/trip.py: RESOLVE skips left_the_group (reported, not fixed here)",
+    ),
+    "feedback_button_after_leaving": after_leaving(
+        ROWS["feedback_up_and_tags_buttons"], LEFT_GROUP, Role.OWNER, Role.BORROWER
     ),
 }
 
