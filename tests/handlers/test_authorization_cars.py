@@ -33,6 +33,7 @@ from tests.handlers.authz import (
     Row,
     Scene,
     World,
+    after_leaving,
     button,
     cells,
     run_cell,
@@ -388,6 +389,7 @@ ROWS: dict[str, Row] = {
         done_for=OWNER,
         done=text("availability.deleted"),
         refused=text("button.not_yours"),
+        refused_as=dict.fromkeys(OUTSIDERS, text("button.left_group")),
         changed=lambda scene, who: (
             not scene.world.rows("SELECT 1 FROM availability WHERE id = ?", scene.window_id)
         ),
@@ -395,6 +397,15 @@ ROWS: dict[str, Row] = {
         carrier="/dispo clio",
     ),
 }
+
+# A manager who left the village manages nothing there any more.
+ROWS |= {
+    f"{name}_after_leaving": after_leaving(ROWS[name], NOT_MANAGER, Role.OWNER)
+    for name in ("pause_button", "edit_button", "edit_field_button", "auto_accept_button")
+}
+ROWS["window_delete_button_after_leaving"] = after_leaving(
+    ROWS["window_delete_button"], text("button.left_group"), Role.OWNER
+)
 
 CELLS = cells(ROWS)
 
