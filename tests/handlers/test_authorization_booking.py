@@ -31,6 +31,7 @@ from tests.handlers.authz import (
     Row,
     Scene,
     World,
+    after_leaving,
     button,
     cells,
     run_cell,
@@ -322,6 +323,21 @@ ROWS: dict[str, Row] = {
         done=lambda scene, who: said("admin.export.chosen", group=scene.group.title),
         refused=text("admin.only"),
         changed=None,
+    ),
+}
+
+LEFT_GROUP = text("button.left_group")
+# Someone who left the village decides nothing there any more, on their own car neither.
+ROWS |= {
+    "accept_button_after_leaving": after_leaving(ROWS["accept_button"], LEFT_GROUP, Role.OWNER),
+    "decline_button_after_leaving": after_leaving(
+        ROWS["decline_reason_button"], LEFT_GROUP, Role.OWNER
+    ),
+    "cancel_button_after_leaving": after_leaving(
+        ROWS["cancel_button"], LEFT_GROUP, Role.OWNER, Role.BORROWER
+    ),
+    "charter_button_after_leaving": after_leaving(
+        ROWS["charter_button_own"], LEFT_GROUP, Role.MEMBER
     ),
 }
 
