@@ -102,6 +102,23 @@ async def pick_group(scene: Scene, who: FakeUser, carrier: Message) -> str:
     return await _car_form(scene, who, await scene.fake.next_message(to_user=who, since=since))
 
 
+async def _owner_form_at_mode(scene: Scene) -> None:
+    """Paul is listing a second car and has answered everything but the booking mode."""
+    owner = scene.owner
+    link = DeepLink(Action.ADD_CAR, scene.group.id).payload()
+    first = await scene.private(owner, f"/start {link}")
+    scene.kept = await scene.fill(owner, first, CAR_ANSWERS[:-1])
+    assert said("cars.ask.mode") in word(scene.kept)
+
+
+async def form_button(scene: Scene, who: FakeUser, carrier: Message) -> str:
+    """« Sur demande » under the last question of Paul's form; forged by anyone else."""
+    on = scene.kept if who is scene.owner else carrier
+    since = scene.fake.mark()
+    answer = await scene.tap(who, on, CAR_ANSWERS[-1])
+    return answer or word(await scene.fake.next_message(to_user=who, since=since))
+
+
 def _car_listed_by(scene: Scene, who: FakeUser) -> bool:
     owner = scene.one(
         "SELECT owner_id FROM cars WHERE chat_id = ? AND name_key = 'twingo'"
@@ -279,6 +296,17 @@ ROWS: dict[str, Row] = {
         refused_as={Role.BANNED: _cannot_list},
         changed=_car_listed_by,
         prepare=_second_group,
+    ),
+    # The answer buttons of a form are its author's: nobody else has that form open.
+    "car_form_button": Row(
+        form_button,
+        done_for=OWNER,
+        done=lambda scene, who: said(
+            "cars.added.private", car="Twingo", group=scene.group.title, summary=""
+        ).strip(),
+        refused=text("cars.refusal.stale"),
+        changed=_car_listed_by,
+        prepare=_owner_form_at_mode,
     ),
     "dispo": _posted(WindowKind.OPEN, "availability.added.open"),
     "indispo": _posted(WindowKind.BLOCKED, "availability.added.blocked"),
