@@ -125,6 +125,12 @@ async def on_delete_window(update: Update, context: CovoisinContext) -> None:
     if callback is None or callback.kind is not Kind.WINDOW_DELETE:
         await query.answer(say("button.unknown"), show_alert=True)
         return
+    # A manager who left the village manages nothing there any more: Telegram says who is in.
+    window = await context.services.repos.availability.get(callback.target)
+    car = await context.services.booking.car(window.car_id) if window else None
+    if car is not None and not await is_group_member(context, car.chat_id, query.from_user.id):
+        await query.answer(say("button.left_group"), show_alert=True)
+        return
     result = await context.services.booking.delete_window(callback.target, query.from_user.id)
     if isinstance(result, CarRefused):
         stale = result.reason is CarRefusalReason.NOT_FOUND

@@ -174,6 +174,10 @@ async def show_profile(update: Update, context: CovoisinContext) -> None:
     say = await personal_speaker(context, user)
     texts = []
     for group in await context.services.repos.groups.groups_of(user.id):
+        # The bot may have missed them leaving (big groups hide those messages): only a
+        # member now reads the group's profiles.
+        if not await is_group_member(context, group.chat_id, user.id):
+            continue
         target: int | None = user.id
         if args and args[0].startswith("@"):
             member = await context.services.repos.groups.member_by_username(
@@ -365,6 +369,10 @@ async def on_feedback_button(update: Update, context: CovoisinContext) -> object
     target = await service.feedback_target(callback.target, query.from_user.id)
     if isinstance(target, ReputationRefused):
         await _refuse(query, say, target)
+        return ConversationHandler.END
+    if not await is_group_member(context, target.booking.chat_id, query.from_user.id):
+        # Someone who left the village gives no more feedback there, as with every trip button.
+        await query.answer(say("button.left_group"), show_alert=True)
         return ConversationHandler.END
     say = await personal_speaker(context, query.from_user, target.booking.chat_id)
     trip = Trip(target.booking, target.car, target.managers)
