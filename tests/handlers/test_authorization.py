@@ -252,7 +252,7 @@ ROWS: dict[str, Row] = {
     "charter_button": Row(
         charter_button,
         done_for=ADMINS,
-        done=text("admin.settings.charter.ask"),
+        done=lambda scene, who: said("admin.settings.charter.ask", group=scene.group.title),
         refused=ADMIN_ONLY,
         refused_as=STALE_OUTSIDE,
         changed=lambda scene, who: (
