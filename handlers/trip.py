@@ -394,10 +394,14 @@ async def on_trip_button(update: Update, context: CovoisinContext) -> None:
         say = await personal_speaker(context, query.from_user)
         await query.answer(say("button.unknown"), show_alert=True)
         return
-    if callback.kind is not Kind.RESOLVE:  # the others name a booking
-        booking = await context.services.booking.get(callback.target)
-        if booking is not None and await left_the_group(query, context, booking.chat_id):
-            return
+    booking_id = callback.target
+    if callback.kind is Kind.RESOLVE:  # the others name a booking, this one an incident
+        incident = await context.services.repos.trips.incident(callback.target)
+        booking_id = incident.booking_id if incident else 0
+    booking = await context.services.booking.get(booking_id)
+    # Whoever left the village has no say on its cars any more, whatever the button.
+    if booking is not None and await left_the_group(query, context, booking.chat_id):
+        return
     await actions[callback.kind](query, context, callback.target)
 
 
