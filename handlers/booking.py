@@ -118,20 +118,18 @@ async def _request(update: Update, context: CovoisinContext, place: Place) -> No
     except DateParseError as error:
         await message.reply_text(say(error.message_key, text=error.text))
         return
-    if await context.services.reputation.needs_a_vouch(place.chat_id, user.id):
+    banned = await context.services.moderation.is_banned(place.chat_id, user.id)
+    # Said first: a suspended member has no charter to accept nor voucher to find.
+    if not banned and await context.services.reputation.needs_a_vouch(place.chat_id, user.id):
         await message.reply_text(say("booking.refusal.needs_vouch"))
         return
     charter = await context.services.reputation.charter_to_accept(place.chat_id, user.id)
-    if charter is not None:
+    if not banned and charter is not None:
         # The request waits for « J'accepte » (on_charter_accepted), then goes on.
         await ask_charter(context, message, place, user.id, charter)
         return
     result = await context.services.booking.request(
-        place.chat_id,
-        user.id,
-        place.mention.car_key,
-        interval,
-        banned=await context.services.moderation.is_banned(place.chat_id, user.id),
+        place.chat_id, user.id, place.mention.car_key, interval, banned=banned
     )
     if isinstance(result, Refusal):
         await message.reply_text(await _refusal_text(context, say, result, place, interval))

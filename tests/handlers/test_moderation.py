@@ -15,6 +15,7 @@ import pytest
 
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
+from bot.moderation.service import GroupSetting
 from handlers.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
@@ -150,6 +151,18 @@ async def test_a_super_admin_may_ban_in_any_group(fake: FakeTelegram, tmp_path: 
         said = await fake.next_message(chat=village)
         assert "Marie ne peut plus" in str(said["text"])
         assert await services_of(app).moderation.is_banned(village.id, marie.id)
+
+
+async def test_a_banned_member_is_told_so_before_any_charter_or_voucher(s: Scene) -> None:
+    moderation = services_of(s.app).moderation
+    await moderation.set_charter(s.village.id, s.anne.id, "On rend la voiture propre.")
+    await moderation.set_group_setting(s.village.id, s.anne.id, GroupSetting.VOUCH_REQUIRED, 1)
+    await moderation.ban(s.village.id, s.anne.id, s.marie.id)
+    refused = await _say(s, s.marie, "/reserver clio demain 10h-12h")
+    assert "Les réservations vous sont suspendues dans ce groupe" in refused
+    assert s.rows("SELECT count(*) FROM charter_acceptances") == [(0,)]
+    assert s.rows("SELECT count(*) FROM bookings") == [(0,)]
+    assert_said_nothing_more(s.fake)
 
 
 async def test_a_banned_member_cannot_list_a_car(s: Scene) -> None:
