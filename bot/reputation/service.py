@@ -48,6 +48,8 @@ class ReputationRefusalReason(StrEnum):
     ALREADY_GIVEN = "already_given"
     COMMENT_TOO_LONG = "comment_too_long"
     CLOSED = "closed"
+    # A suspended member's word does not make others trusted (bot.moderation).
+    BANNED = "banned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,8 @@ class ReputationService:
             refused = await self._vouch_refusal(chat_id, voucher_id, member_id)
             if isinstance(refused, ReputationRefused):
                 return refused
+            if await self._repos.moderation.is_banned(chat_id, voucher_id):
+                return ReputationRefused(ReputationRefusalReason.BANNED)
             if voucher_id in (await self.profile_of(chat_id, member_id)).vouched_by:
                 return ReputationRefused(ReputationRefusalReason.ALREADY_VOUCHED)
             if not (await self.profile_of(chat_id, voucher_id)).completed_trips:

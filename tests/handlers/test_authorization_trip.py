@@ -221,10 +221,14 @@ async def _travelled(scene: Scene) -> None:
 
 
 async def _vouched(scene: Scene) -> None:
+    """Everyone vouches for Jeanne; Marie did before she was suspended."""
     await _travelled(scene)
+    group, marie, anne = scene.group.id, scene.people[Role.BANNED], scene.people[Role.ADMIN]
+    await scene.services.moderation.unban(group, anne.id, marie.id)
     for person in _villagers(scene):
-        vouched = await scene.services.reputation.vouch(scene.group.id, person.id, scene.jeanne.id)
+        vouched = await scene.services.reputation.vouch(group, person.id, scene.jeanne.id)
         assert isinstance(vouched, Vouched), vouched
+    await scene.services.moderation.ban(group, anne.id, marie.id)
 
 
 async def garant(scene: Scene, who: FakeUser, carrier: Message) -> str:
@@ -379,13 +383,18 @@ ROWS: dict[str, Row] = {
         prepare=_returned,
         roles=WITH_BORROWER,
     ),
+    # A suspended member may still withdraw a vouch, not give one.
     "garant": Row(
         garant,
-        done_for=IN_VILLAGE_WITH_BORROWER,
+        done_for=IN_VILLAGE_WITH_BORROWER - {Role.BANNED},
         done=lambda scene, who: said(
             "reputation.vouch.given", voucher=who.first_name, name="Jeanne"
         ),
-        refused=text("reputation.vouch.in_group"),
+        refused=lambda scene, who: (
+            said("reputation.refusal.banned", name="Jeanne")
+            if who == scene.people[Role.BANNED]
+            else said("reputation.vouch.in_group")
+        ),
         changed=lambda scene, who: _vouch_row(scene, who, "vouch_given"),
         prepare=_travelled,
         roles=WITH_BORROWER,
