@@ -106,7 +106,9 @@ async def _pressed_car(
     update: Update, context: CovoisinContext, *, admins_too: bool = False
 ) -> tuple[Callback, Car, Speaker] | None:
     """The car a button is about, if the presser manages it (or, with `admins_too`, is an
-    admin of its group) and it is still listed.
+    admin of its group) and it is still listed. With `admins_too` (removing a car), its
+    owner may act even after leaving the group: someone who moved away takes their car
+    back, its bookings cancelled with notice.
 
     Otherwise the press is answered with why nothing happens.
     """
@@ -121,8 +123,9 @@ async def _pressed_car(
         await query.answer(say("cars.refusal.stale"))
         return None
     presser = query.from_user.id
-    manages = presser in await service.managers(car.id) and await is_group_member(
-        context, car.chat_id, presser
+    manages = (admins_too and presser == car.owner_id) or (
+        presser in await service.managers(car.id)
+        and await is_group_member(context, car.chat_id, presser)
     )
     if not manages and not (admins_too and await is_admin(context, car.chat_id, presser)):
         await query.answer(say("cars.refusal.not_manager"))

@@ -438,6 +438,26 @@ async def test_removing_from_the_card_cancels_and_tells_the_borrower(
     assert_said_nothing_more(fake)
 
 
+async def test_an_owner_who_moved_away_still_removes_their_car_but_nothing_else(
+    fake: FakeTelegram, app: CovoisinApp, village: Village
+) -> None:
+    await _meet(fake, village.group, village.paul, village.marie)
+    await _list_car(app, village.group.id, village.paul, "clio")
+    await _request(app, village.group.id, village.marie, "clio")
+    card = await _card(fake, village.paul)
+    await fake.remove_member(village.group, village.paul)
+
+    refused = await _press(fake, village.paul, card, "Mettre en pause")
+    assert "seules les personnes qui la gèrent" in await _answered(fake, refused)
+    assert [car.paused for car in await _cars(app, village.group.id)] == [False]
+    await _press(fake, village.paul, card, "Retirer")
+    await _press(fake, village.paul, await _edited(fake, village.paul, card), "Oui, la retirer")
+    await fake.next_message(chat=village.group, text_contains="n'est plus proposée")
+    notice = await fake.next_message(chat=village.marie)
+    assert notice["text"].startswith("❌ Paul a retiré la Clio : votre demande pour ")
+    assert await _cars(app, village.group.id) == []
+
+
 async def test_removing_names_a_borrower_with_a_closed_chat_in_the_one_announcement(
     fake: FakeTelegram, app: CovoisinApp, village: Village
 ) -> None:
