@@ -27,7 +27,6 @@ class Kind(StrEnum):
     CAR_EDIT = "cedit"
     WINDOW_DELETE = "wdel"
     PICK_GROUP = "grp"
-    CHOICE = "ch"
     # An answer given by button in the car form: the id is the step, so that a button left
     # on an earlier question is recognised as old.
     FORM = "form"
