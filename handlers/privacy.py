@@ -142,6 +142,9 @@ async def on_forget_button(update: Update, context: CovoisinContext) -> None:
         await query.answer(text, show_alert=True)
         await query.edit_message_text(text)
         return
+    # Their forms under way went with the rest in the database; in memory too, so that the
+    # next write of the persistence does not bring them back.
+    context.application.drop_user_data(presser.id)
     await query.answer()
     await query.edit_message_text(say("privacy.forget.done"))
     await _tell_the_others(context, result, presser.first_name)
