@@ -47,6 +47,8 @@ async def my_data(update: Update, context: CovoisinContext) -> None:
     if await _in_private_only(context, message, "admin.mydata.in_private"):
         return
     say = await personal_speaker(context, user)
+    # A form under way is theirs too: its last answers are written before it is read.
+    await context.application.update_persistence()
     data = await context.services.repos.personal_data.about(user.id)
     document = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     await message.reply_document(

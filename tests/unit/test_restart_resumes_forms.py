@@ -106,3 +106,39 @@ async def test_a_charter_held_request_goes_on_after_a_restart(
         await fake.next_message(chat=paul, text_contains="aimerait emprunter")
         assert _rows(tmp_path, "SELECT borrower_id FROM bookings") == [(marie.id,)]
     assert _rows(tmp_path, "SELECT count(*) FROM user_data") == [(0,)]
+
+
+async def test_a_form_under_way_is_in_mydata_and_forgetting_erases_it(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    marie = fake.add_user("Marie")
+    village = fake.add_group("Saint-Martin", members=[marie])
+    async with running_bot(fake, tmp_path) as app:
+        await join(app, marie, village)
+        await _say(fake, marie, "/ajouter")
+        await _say(fake, marie, "Zoé")
+
+        sent = await _say(fake, marie, "/mesdonnees")
+        mine = json.loads(fake.file_bytes(str(sent["document"]["file_id"])))
+        assert json.loads(mine["user_data"][0]["data"])["car_form"]["name"] == "Zoé"
+        [conversation] = mine["conversations"]
+        assert (conversation["name"], conversation["state"]) == ("car_form", '"filling"')
+
+        question = await _say(fake, marie, "/oublier")
+        mark = fake.mark()
+        await fake.press_button(marie, question, text="Oui, m'oublier")
+        await fake.wait_for_call("editMessageText", since=mark)
+        assert _rows(tmp_path, "SELECT count(*) FROM user_data") == [(0,)]
+        assert _rows(tmp_path, "SELECT count(*) FROM conversations") == [(0,)]
+        # Nor in memory, where an old answer could still be acted on.
+        assert not app.user_data.get(marie.id)
+        # Back in the group, she is someone the bot knows again; her old answers stay gone.
+        await fake.send_text(marie, village, "/voitures")
+        await fake.next_message(chat=village)
+        assert _rows(tmp_path, f"SELECT count(*) FROM users WHERE user_id = {marie.id}") == [(1,)]
+        await app.update_persistence()
+        assert _rows(tmp_path, "SELECT count(*) FROM user_data") == [(0,)]
+
+    # Stopping writes what changed since: nothing of her form comes back.
+    assert _rows(tmp_path, "SELECT count(*) FROM user_data") == [(0,)]
+    assert _rows(tmp_path, "SELECT count(*) FROM conversations") == [(0,)]
