@@ -126,13 +126,10 @@ class SqlitePersistence(BasePersistence[UserData, UserData, Any]):
         # then nothing is written.
         self._stored: dict[int, str] = {}
 
-    async def _db(self) -> Database:
-        return await self._database()
-
     # user_data
 
     async def get_user_data(self) -> dict[int, UserData]:
-        rows = await (await self._db()).fetchall("SELECT user_id, data FROM user_data")
+        rows = await (await self._database()).fetchall("SELECT user_id, data FROM user_data")
         self._stored = {row["user_id"]: row["data"] for row in rows}
         return {user_id: json.loads(data) for user_id, data in self._stored.items()}
 
@@ -143,7 +140,7 @@ class SqlitePersistence(BasePersistence[UserData, UserData, Any]):
         text = to_json(data, f"user_data of {user_id}")
         if self._stored.get(user_id) == text:
             return
-        async with (await self._db()).transaction() as conn:
+        async with (await self._database()).transaction() as conn:
             cursor = await conn.execute(
                 """
                 INSERT INTO user_data (user_id, data, updated_at)
@@ -161,7 +158,7 @@ class SqlitePersistence(BasePersistence[UserData, UserData, Any]):
     async def drop_user_data(self, user_id: int) -> None:
         if self._stored.pop(user_id, None) is None:
             return
-        async with (await self._db()).transaction() as conn:
+        async with (await self._database()).transaction() as conn:
             await conn.execute("DELETE FROM user_data WHERE user_id = ?", (user_id,))
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
@@ -170,7 +167,7 @@ class SqlitePersistence(BasePersistence[UserData, UserData, Any]):
     # conversations
 
     async def get_conversations(self, name: str) -> MutableMapping[ConversationKey, object]:
-        db = await self._db()
+        db = await self._database()
         oldest = to_db(self._clock() - self._forget_after)
         async with db.transaction() as conn:
             await conn.execute(
@@ -186,7 +183,7 @@ class SqlitePersistence(BasePersistence[UserData, UserData, Any]):
         if not isinstance(user_id, int):
             raise ValueError(f"conversation {name}: the key {key} does not end with a user id")
         stored_key = to_json(list(key))
-        async with (await self._db()).transaction() as conn:
+        async with (await self._database()).transaction() as conn:
             if new_state is None:
                 await conn.execute(
                     "DELETE FROM conversations WHERE name = ? AND key = ?", (name, stored_key)
