@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults, ExtBot
 
 from bot.booking.service import BookingService
 from bot.forgetting import ForgettingService
@@ -45,9 +45,11 @@ from handlers import (
     trip,
     trip_form,
 )
-from handlers.context import CONTEXT_TYPES, CovoisinApp
+from handlers.context import CONTEXT_TYPES, BotData, CovoisinApp, CovoisinContext
+from handlers.conversations import FORM_TIMEOUT
 from handlers.menus import publish_menus
-from storage import Database, Repositories
+from storage import Repositories
+from storage.persistence import LazyDatabase, SqlitePersistence
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,11 @@ def file_url_for(base_url: str) -> str:
 def build_application(settings: Settings, clock: Callable[[], datetime] = utc_now) -> CovoisinApp:
     translator = Translator.load(settings.default_language)
 
+    # Opened by the persistence when PTB's initialize() loads it, before post_init.
+    database = LazyDatabase(settings.db_path)
+
     async def open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        db = await Database.open(settings.db_path)
+        db = await database.get()
         repos = Repositories.over(db)
         app.bot_data.attach(
             Services(
@@ -80,7 +85,6 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 clock=clock,
             )
         )
-        register_handlers(app)
         await publish_menus(app.bot, translator)
         rebuilt = await booking.rebuild_expiry_jobs(app)
         log.info("%d pending requests waiting for an answer", rebuilt)
@@ -97,6 +101,8 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
 
     application: CovoisinApp = (
         ApplicationBuilder()
+        .application_class(CovoisinApplication)
+        .persistence(SqlitePersistence(database.get, forget_after=FORM_TIMEOUT))
         .token(settings.token.get_secret_value())
         .base_url(settings.api_base_url)
         .base_file_url(file_url_for(settings.api_base_url))
@@ -115,6 +121,23 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
     )
     application.add_error_handler(errors.on_error)
     return application
+
+
+class CovoisinApplication(
+    Application[ExtBot[int], CovoisinContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+):
+    """PTB's Application, whose handlers are registered in `initialize()`: after the bot's
+    getMe (some filters need its username) and before PTB loads the persistence, which
+    restores the conversations of the handlers registered by then only."""
+
+    __slots__ = ()
+
+    async def initialize(self) -> None:
+        await self.bot.initialize()
+        # initialize() is tried again after a network error at start: register once.
+        if not self.handlers:
+            register_handlers(self)
+        await super().initialize()
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

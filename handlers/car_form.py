@@ -1,10 +1,11 @@
 """`/ajouter` · `/addcar`: listing a car, one question at a time, in the private chat.
 
 The same questions change one field of a listed car (« Modifier » under `/voitures`).
-Answers are kept in memory and written once, after the last one: `/annuler` or half an hour
-of silence leave nothing behind. This module also says what a car looks like (the summary
-its managers see, the card with its buttons, the group's announcement), since the form ends
-by showing it and `handlers.cars` shows it too.
+Answers are kept in `user_data` (as plain data: a restart resumes the form) and the car is
+written once, after the last one: `/annuler` or half an hour of silence leave nothing
+behind. This module also says what a car looks like (the summary its managers see, the
+card with its buttons, the group's announcement), since the form ends by showing it and
+`handlers.cars` shows it too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import IntEnum
 
 from babel.lists import format_list
@@ -53,7 +53,7 @@ from bot.contribution import (
 from bot.deeplinks import Action, DeepLink, parse_payload, start_url
 from bot.i18n import Html
 from handlers.context import CovoisinContext
-from handlers.conversations import form_conversation
+from handlers.conversations import FORM_TIMEOUT, form_conversation, plain, restored
 from handlers.delivery import deliver_pending
 from handlers.guards import is_group_member
 from handlers.render import car_title, first_name
@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 
 MESSAGE = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & MESSAGE
-TIMEOUT = timedelta(minutes=30)
 # Long enough for what people write on a phone, short enough for a card on one screen.
 LINE_MAX_LENGTH = 200
 RULES_MAX_LENGTH = 1000
@@ -179,8 +178,8 @@ _FORM = "car_form"
 
 
 def _form(context: CovoisinContext) -> CarForm | None:
-    form = context.user_data.get(_FORM) if context.user_data is not None else None
-    return form if isinstance(form, CarForm) else None
+    """A copy of the form kept: what changes in it is kept by `_keep`."""
+    return restored(CarForm, context.user_data.get(_FORM)) if context.user_data else None
 
 
 def _keep(context: CovoisinContext, form: CarForm | None) -> None:
@@ -189,7 +188,7 @@ def _keep(context: CovoisinContext, form: CarForm | None) -> None:
     if form is None:
         context.user_data.pop(_FORM, None)
     else:
-        context.user_data[_FORM] = form
+        context.user_data[_FORM] = plain(form)
 
 
 def button_of(kind: Kind, *options: str | None) -> Callable[[object], bool]:
@@ -706,6 +705,7 @@ async def _answered(context: CovoisinContext, user: TgUser, say: Speaker, form: 
     if form.step is Step.MODE:
         return await _save_new(context, user, say, form)
     form.step = Step(form.step + 1)
+    _keep(context, form)
     await _ask(context, user.id, say, form)
     return FILLING
 
@@ -719,6 +719,7 @@ async def _name_taken_meanwhile(
     """Someone took the name between the question and the save: ask only for another."""
     taken = form.name
     form.step = Step.NAME
+    _keep(context, form)
     await _ask_again(
         context,
         user.id,
@@ -860,6 +861,7 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
     )
     fields = [step.key for step in Step]
     conversation = form_conversation(
+        "car_form",
         entry_points=[
             CommandHandler(["addcar", "ajouter"], start_in_private, PRIVATE),
             CommandHandler(
@@ -884,8 +886,7 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
         },
         fallbacks=[cancel, stale],
         allow_reentry=True,
-        conversation_timeout=TIMEOUT,
-        name="car_form",
+        conversation_timeout=FORM_TIMEOUT,
     )
     return [
         conversation,

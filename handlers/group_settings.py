@@ -38,7 +38,7 @@ from bot.settings import SUPPORTED_LANGUAGES
 from bot.trips import ReminderKind
 from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
-from handlers.conversations import form_conversation
+from handlers.conversations import FORM_TIMEOUT, form_conversation
 from handlers.delivery import tell_privately
 from handlers.render import duration, moment
 from handlers.speech import Speaker, group_speaker, personal_speaker
@@ -508,6 +508,7 @@ def _done_writing(context: CovoisinContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
     written = form_conversation(
+        "settings_text",
         entry_points=[
             CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$"),
             CallbackQueryHandler(ask_zone, pattern=rf"^v1:set:-?\d+:{_OTHER_ZONE}$"),
@@ -520,7 +521,7 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
         # The button is pressed in the group, the text comes in the private chat.
         per_chat=False,
         allow_reentry=True,
-        conversation_timeout=timedelta(minutes=30),
+        conversation_timeout=FORM_TIMEOUT,
     )
     return [
         written,

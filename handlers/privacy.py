@@ -47,6 +47,8 @@ async def my_data(update: Update, context: CovoisinContext) -> None:
     if await _in_private_only(context, message, "admin.mydata.in_private"):
         return
     say = await personal_speaker(context, user)
+    # A form under way is theirs too: its last answers are written before it is read.
+    await context.application.update_persistence()
     data = await context.services.repos.personal_data.about(user.id)
     document = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     await message.reply_document(
@@ -142,6 +144,9 @@ async def on_forget_button(update: Update, context: CovoisinContext) -> None:
         await query.answer(text, show_alert=True)
         await query.edit_message_text(text)
         return
+    # Their forms under way went with the rest in the database; in memory too, so that the
+    # next write of the persistence does not bring them back.
+    context.application.drop_user_data(presser.id)
     await query.answer()
     await query.edit_message_text(say("privacy.forget.done"))
     await _tell_the_others(context, result, presser.first_name)

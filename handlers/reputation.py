@@ -39,9 +39,11 @@ from bot.reputation import (
     Reveal,
     Vouched,
 )
+from bot.request_text import CarMention
 from bot.trips import Trip
 from handlers.car_form import button_of
 from handlers.context import CovoisinApp, CovoisinContext
+from handlers.conversations import FORM_TIMEOUT, plain, restored
 from handlers.delivery import Private, tell_each_privately
 from handlers.guards import is_group_member
 from handlers.places import Place
@@ -55,7 +57,6 @@ log = logging.getLogger(__name__)
 MESSAGE = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & MESSAGE
 WRITING = "writing"
-FORM_TIMEOUT = timedelta(minutes=30)
 UP, DOWN, SEND = "up", "down", "send"
 WITHDRAW_WORDS = frozenset({"retirer", "withdraw"})
 
@@ -256,8 +257,8 @@ _DRAFT = "feedback_draft"
 
 
 def _draft(context: CovoisinContext) -> FeedbackDraft | None:
-    draft = context.user_data.get(_DRAFT) if context.user_data is not None else None
-    return draft if isinstance(draft, FeedbackDraft) else None
+    """A copy of the draft kept: what changes in it is kept by `_keep`."""
+    return restored(FeedbackDraft, context.user_data.get(_DRAFT)) if context.user_data else None
 
 
 def _keep(context: CovoisinContext, draft: FeedbackDraft | None) -> None:
@@ -266,7 +267,7 @@ def _keep(context: CovoisinContext, draft: FeedbackDraft | None) -> None:
     if draft is None:
         context.user_data.pop(_DRAFT, None)
     else:
-        context.user_data[_DRAFT] = draft
+        context.user_data[_DRAFT] = plain(draft)
 
 
 def _button(label: str, booking_id: int, option: str) -> InlineKeyboardButton:
@@ -381,7 +382,7 @@ async def on_feedback_button(update: Update, context: CovoisinContext) -> object
     if callback.option in (UP, DOWN):
         draft = FeedbackDraft(callback.target, callback.option == UP)
     elif draft is None or draft.booking_id != callback.target:
-        # The half-written answer is gone (a restart, half an hour of silence): ask again.
+        # The half-written answer is gone (half an hour of silence, another one begun): ask again.
         await query.answer(say("button.stale"))
         await query.edit_message_text(heading, reply_markup=_thumbs(say, callback.target))
         return ConversationHandler.END
@@ -595,6 +596,7 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
             # An answer left half-written stops taking the member's messages as its comment.
             conversation_timeout=FORM_TIMEOUT,
             name="feedback_form",
+            persistent=True,
         )
     return [
         conversation,
@@ -609,13 +611,29 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
 _HELD_REQUEST = "charter_request"
 
 
+@dataclass(frozen=True, slots=True)
+class HeldRequest:
+    """A request waiting for « J'accepte », as plain data: where it was asked, and its
+    words (the car and the time, read again when it goes on)."""
+
+    chat_id: int
+    in_group: bool
+    car_key: str | None
+    first_word: str | None
+    when: str
+
+
 async def ask_charter(
     context: CovoisinContext, message: Message, place: Place, user_id: int, charter: str
 ) -> None:
     """Before a member's first request: the charter and « J'accepte »; the request waits
-    in memory for the answer (a restart forgets it: the member asks again)."""
+    in `user_data` for the answer."""
     if context.user_data is not None:
-        context.user_data[_HELD_REQUEST] = place
+        mention = place.mention
+        held = HeldRequest(
+            place.chat_id, place.in_group, mention.car_key, mention.first_word, mention.when
+        )
+        context.user_data[_HELD_REQUEST] = plain(held)
     say = place.say
     button = InlineKeyboardButton(
         say("reputation.button.accept_charter"),
@@ -645,5 +663,11 @@ async def accept_charter(update: Update, context: CovoisinContext) -> Place | No
     say = await personal_speaker(context, query.from_user, chat_id)
     await query.answer()
     await close_prompt(query, say("reputation.charter.accepted", name=query.from_user.first_name))
-    held = context.user_data.pop(_HELD_REQUEST, None) if context.user_data is not None else None
-    return held if isinstance(held, Place) and held.chat_id == chat_id else None
+    kept = context.user_data.pop(_HELD_REQUEST, None) if context.user_data is not None else None
+    held = restored(HeldRequest, kept)
+    if held is None or held.chat_id != chat_id:
+        return None
+    # Answered where it was asked: in the group, or in the private chat.
+    speaker = say if not held.in_group else await group_speaker(context, chat_id)
+    mention = CarMention(held.car_key, held.first_word, held.when)
+    return Place(chat_id, held.in_group, speaker, mention)

@@ -2,9 +2,10 @@
 
 « J'ai pris la voiture » (from the pickup reminder or /resas) asks the odometer, the fuel
 or charge level and an optional photo; « J'ai rendu la voiture » asks the same; « Signaler
-un problème » asks what is wrong and an optional photo. Answers stay in memory until the
-last one and are written at once: /annuler or half an hour of silence leave nothing behind,
-and a wrong answer is explained and asked again, changing nothing.
+un problème » asks what is wrong and an optional photo. Answers stay in `user_data` (plain
+data: a restart resumes the form) until the last one and are written at once: /annuler or
+half an hour of silence leave nothing behind, and a wrong answer is explained and asked
+again, changing nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import IntEnum
 
 from babel.dates import format_timedelta
@@ -42,7 +42,7 @@ from bot.trips import (
 from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
 from handlers.car_form import button_of, rebutton
 from handlers.context import CovoisinContext
-from handlers.conversations import form_conversation
+from handlers.conversations import FORM_TIMEOUT, form_conversation, plain, restored
 from handlers.render import car_title, moment
 from handlers.reputation import offer_feedback
 from handlers.speech import Speaker, personal_speaker
@@ -63,7 +63,6 @@ log = logging.getLogger(__name__)
 
 MESSAGE = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & MESSAGE
-TIMEOUT = timedelta(minutes=30)
 FILLING = "filling"
 SKIP, LOWER_OK, LOWER_RETYPE = "skip", "lowok", "lowno"
 
@@ -101,8 +100,8 @@ _FORM = "trip_form"
 
 
 def _form(context: CovoisinContext) -> TripForm | None:
-    form = context.user_data.get(_FORM) if context.user_data is not None else None
-    return form if isinstance(form, TripForm) else None
+    """A copy of the form kept: what changes in it is kept by `_keep`."""
+    return restored(TripForm, context.user_data.get(_FORM)) if context.user_data else None
 
 
 def _keep(context: CovoisinContext, form: TripForm | None) -> None:
@@ -111,7 +110,7 @@ def _keep(context: CovoisinContext, form: TripForm | None) -> None:
     if form is None:
         context.user_data.pop(_FORM, None)
     else:
-        context.user_data[_FORM] = form
+        context.user_data[_FORM] = plain(form)
 
 
 def _answer(form: TripForm, label: str, option: str) -> InlineKeyboardButton:
@@ -236,6 +235,7 @@ async def on_text(update: Update, context: CovoisinContext) -> object:
             )
         form.problem_text = text
         form.step = Step.PROBLEM_PHOTO
+        _keep(context, form)
         await _ask(context, user.id, say, form)
         return None
     return await _ask_again(context, user.id, say, form, say(f"trip.retry.{form.step.key}"))
@@ -275,6 +275,7 @@ async def _odometer(
         form.last_return_km = last
         form.confirmed_lower = False
         form.step = Step.FUEL if last is None else Step.CONFIRM_LOWER
+    _keep(context, form)
     await _ask(context, user.id, say, form)
     return None
 
@@ -325,6 +326,7 @@ async def on_button(update: Update, context: CovoisinContext) -> object:
     else:
         await query.answer(say("button.stale"))
         return None
+    _keep(context, form)
     await query.answer()
     await rebutton(query, None, show_choice=True)
     await _ask(context, user.id, say, form)
@@ -432,6 +434,7 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
         on_stale_button, pattern=form_button
     )
     conversation = form_conversation(
+        "trip_form",
         entry_points=[
             CallbackQueryHandler(start_pickup, pattern=button_of(Kind.PICKUP)),
             CallbackQueryHandler(start_return, pattern=button_of(Kind.RETURN)),
@@ -448,7 +451,6 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
         },
         fallbacks=[CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE), stale],
         allow_reentry=True,
-        conversation_timeout=TIMEOUT,
-        name="trip_form",
+        conversation_timeout=FORM_TIMEOUT,
     )
     return [conversation, stale]

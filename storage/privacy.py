@@ -35,6 +35,9 @@ PEOPLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pending_messages", ("user_id",)),
     ("bans", ("user_id", "banned_by")),
     ("audit_log", ("admin_id", "target_id")),
+    # A form under way: its answers so far and where it is (storage/persistence.py).
+    ("user_data", ("user_id",)),
+    ("conversations", ("user_id",)),
 )
 
 # Rows that are only the member's, deleted. A ban names the member, and a ban on an id
@@ -46,6 +49,8 @@ _ONLY_THEIRS = frozenset(
         ("charter_acceptances", "user_id"),
         ("pending_messages", "user_id"),
         ("bans", "user_id"),
+        ("user_data", "user_id"),
+        ("conversations", "user_id"),
     }
 )
 

@@ -73,6 +73,11 @@ INSERT INTO bans (chat_id, user_id, banned_by, banned_at) VALUES
     ({CHAT}, {GONE}, {ADMIN}, '{T}'), ({CHAT}, {NEIGHBOUR}, {GONE}, '{T}');
 INSERT INTO audit_log (chat_id, admin_id, action, target_id, at) VALUES
     ({CHAT}, {GONE}, 'ban', {NEIGHBOUR}, '{T}'), ({CHAT}, {ADMIN}, 'ban', {GONE}, '{T}');
+INSERT INTO user_data (user_id, data, updated_at) VALUES
+    ({GONE}, '{{"car_form":{{"name":"Twingo"}}}}', '{T}'), ({NEIGHBOUR}, '{{"x":1}}', '{T}');
+INSERT INTO conversations (name, key, user_id, state, updated_at) VALUES
+    ('car_form', '[{GONE},{GONE}]', {GONE}, '"filling"', '{T}'),
+    ('car_form', '[{NEIGHBOUR},{NEIGHBOUR}]', {NEIGHBOUR}, '"filling"', '{T}');
 """
 
 
