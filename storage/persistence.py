@@ -3,7 +3,7 @@ crash, a power cut) resumes a half-filled form at the question it was on.
 
 PTB keeps a form's place (the ConversationHandler's state) and its answers so far
 (`user_data`) in memory; this `BasePersistence` writes both to the tables of
-`migrations/0008_conversations.sql`, as JSON. JSON and not pickle: the rows stay readable
+`migrations/0009_conversations.sql`, as JSON. JSON and not pickle: the rows stay readable
 in /mesdonnees and with the sqlite3 shell, and loading them runs no code. So `user_data`
 holds plain values only (`to_json` refuses anything JSON would not give back as it was).
 

@@ -9,7 +9,8 @@ where the borrower is the one who acts (pickup, return, payment, feedback...).
 
 A cell is either done (the row's change is in the database, and the bot said so) or
 refused: the bot's localized refusal, and every table as it was. "As it was" leaves out
-`users` and `members`: the bot records whom it meets on every update, whatever it answers.
+`users` and `members` (the bot records whom it meets on every update, whatever it answers)
+and the forms under way.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ IN_VILLAGE_WITH_BORROWER = IN_VILLAGE | {Role.BORROWER}
 OUTSIDERS = frozenset({Role.OTHER_GROUP, Role.OUTSIDER})
 
 # The bot records whom it meets on every update, refused or not.
-_BOOKKEEPING = frozenset({"users", "members"})
+# Also the forms under way (storage/persistence.py), written on PTB's own timer: what a
+# member typed is kept even when the bot refuses it, and says nothing of what they may do.
+_BOOKKEEPING = frozenset({"users", "members", "user_data", "conversations"})
 _TRANSLATOR = Translator.load("fr")
 
 
