@@ -30,14 +30,17 @@ class ForgetRefusalReason(StrEnum):
     NOTHING = "nothing"
     # a car is on the road with them, or one of their cars with someone
     CAR_OUT = "car_out"
+    # suspended by a group's admins: forgetting would lift the ban with the rest of them
+    BANNED = "banned"
 
 
 @dataclass(frozen=True, slots=True)
 class ForgetRefused:
-    """`out`: for CAR_OUT, the trips not returned yet."""
+    """`out`: for CAR_OUT, the trips not returned yet; `groups`: for BANNED, where."""
 
     reason: ForgetRefusalReason
     out: tuple[BookingView, ...] = ()
+    groups: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,9 @@ class ForgettingService:
             out.append(BookingView(booking, await self._car(booking.car_id)))
         if out:
             return ForgetRefused(ForgetRefusalReason.CAR_OUT, tuple(out))
+        banned = await self._repos.moderation.banned_in(user_id)
+        if banned:
+            return ForgetRefused(ForgetRefusalReason.BANNED, groups=tuple(banned))
         return None
 
     async def _own_cars(self, user_id: int) -> list[Car]:

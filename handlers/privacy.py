@@ -71,21 +71,36 @@ async def forget_me(update: Update, context: CovoisinContext) -> None:
     if isinstance(plan, ForgetRefused):
         await message.reply_text(await _refusal_text(context, say, user.id, plan))
         return
-    buttons = InlineKeyboardMarkup(
+    await message.reply_text(_plan_text(say, plan), reply_markup=_choice(say, user.id, plan))
+
+
+def _choice(say: Speaker, user_id: int, plan: ForgetPlan) -> InlineKeyboardMarkup:
+    # « Oui » carries what it was said to do: pressed once that has changed (a car listed,
+    # a booking made since), it shows the new summary instead of doing more than was said.
+    yes = f"{YES}_{plan.cars}_{plan.bookings}"
+    return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     say("privacy.forget.yes"),
-                    callback_data=Callback(Kind.FORGET, user.id, YES).data(),
+                    callback_data=Callback(Kind.FORGET, user_id, yes).data(),
                 ),
                 InlineKeyboardButton(
                     say("privacy.forget.no"),
-                    callback_data=Callback(Kind.FORGET, user.id, NO).data(),
+                    callback_data=Callback(Kind.FORGET, user_id, NO).data(),
                 ),
             ]
         ]
     )
-    await message.reply_text(_plan_text(say, plan), reply_markup=buttons)
+
+
+def _agreed_to(option: str | None) -> tuple[int, int] | None:
+    """The numbers of cars and bookings a « Oui » was shown with."""
+    word, _, counts = (option or "").partition("_")
+    cars, _, bookings = counts.partition("_")
+    if word != YES or not cars.isdigit() or not bookings.isdigit():
+        return None
+    return int(cars), int(bookings)
 
 
 def _plan_text(say: Speaker, plan: ForgetPlan) -> str:
@@ -103,6 +118,12 @@ async def _refusal_text(
 ) -> str:
     if refused.reason is ForgetRefusalReason.NOTHING:
         return say("privacy.forget.nothing")
+    if refused.reason is ForgetRefusalReason.BANNED:
+        titles = []
+        for chat_id in refused.groups:
+            group = await context.services.repos.groups.get(chat_id)
+            titles.append(group.title if group else "?")
+        return say("privacy.forget.banned", groups=", ".join(titles))
     lines = []
     for view in refused.out:
         car = car_title(view.car.name)
@@ -122,7 +143,12 @@ async def on_forget_button(update: Update, context: CovoisinContext) -> None:
     callback = parse_callback(query.data)
     presser = query.from_user
     say = await personal_speaker(context, presser)
-    if callback is None or callback.kind is not Kind.FORGET or callback.option not in (YES, NO):
+    agreed = _agreed_to(callback.option) if callback else None
+    if (
+        callback is None
+        or callback.kind is not Kind.FORGET
+        or (agreed is None and callback.option != NO)
+    ):
         await query.answer(say("button.unknown"), show_alert=True)
         return
     # Only the member who asked may confirm: the button names them, whoever presses it.
@@ -133,16 +159,23 @@ async def on_forget_button(update: Update, context: CovoisinContext) -> None:
         await query.answer()
         await query.edit_message_text(say("privacy.forget.kept"))
         return
+    plan = await context.services.forgetting.plan(presser.id)
+    if isinstance(plan, ForgetPlan) and (plan.cars, plan.bookings) != agreed:
+        await query.answer(say("privacy.forget.changed"), show_alert=True)
+        await query.edit_message_text(
+            _plan_text(say, plan), reply_markup=_choice(say, presser.id, plan)
+        )
+        return
     result = await context.services.forgetting.forget(presser.id)
     if isinstance(result, ForgetRefused):
         if result.reason is ForgetRefusalReason.NOTHING:
             # A second press: the goodbye it lands on stays as it is.
             await query.answer(say("privacy.forget.already"), show_alert=True)
             return
-        # A car went out since the question: the question is no longer valid.
-        text = await _refusal_text(context, say, presser.id, result)
-        await query.answer(text, show_alert=True)
-        await query.edit_message_text(text)
+        # A car went out, or a ban came, since the question: it is no longer valid. The
+        # reasons may be long: the alert is short and the message says them.
+        await query.answer(say("privacy.forget.not_now"), show_alert=True)
+        await query.edit_message_text(await _refusal_text(context, say, presser.id, result))
         return
     # Their forms under way went with the rest in the database; in memory too, so that the
     # next write of the persistence does not bring them back.

@@ -38,6 +38,13 @@ class ModerationRepository:
         )
         return row is not None
 
+    async def banned_in(self, user_id: int) -> list[int]:
+        """The groups where the member is banned."""
+        rows = await self._db.fetchall(
+            "SELECT chat_id FROM bans WHERE user_id = ? ORDER BY chat_id", (user_id,)
+        )
+        return [row["chat_id"] for row in rows]
+
     async def ban(
         self, conn: aiosqlite.Connection, chat_id: int, user_id: int, by: int, now: datetime
     ) -> bool:

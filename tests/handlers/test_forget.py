@@ -117,7 +117,9 @@ def _data(message: Message, kind: Kind, option: str | None = None) -> str:
     for row in markup.get("inline_keyboard", []):
         for button in row:
             data = str(button.get("callback_data", ""))
-            if data.startswith(f"v1:{kind}:") and (option is None or data.endswith(f":{option}")):
+            # « Oui » carries the counts it was shown with: `yes` matches `yes_2_5`.
+            shown = data.rsplit(":", 1)[-1].split("_")[0]
+            if data.startswith(f"v1:{kind}:") and (option is None or shown == option):
                 return data
     raise AssertionError(f"no {kind} {option} button on {message.get('text')!r}")
 
@@ -218,13 +220,13 @@ async def test_paul_is_forgotten_and_his_neighbours_history_stays_true(s: Scene)
     assert "annuler 5 demandes ou réservations" in question["text"]
     assert "« ancien membre »" in question["text"]
     yes = _data(question, Kind.FORGET, "yes")
-    assert yes == Callback(Kind.FORGET, s.paul.id, "yes").data()
+    assert yes == Callback(Kind.FORGET, s.paul.id, "yes_2_5").data()
 
     # Refusals: someone else's confirmation, a forged one, an unknown answer, « Non ».
     snapshot = s.snapshot()
     hello = await _private(s, s.marie, "/resas")
     assert await _alert(s, s.marie, hello, yes) == NOT_YOURS
-    forged = Callback(Kind.FORGET, s.marie.id, "yes").data()
+    forged = Callback(Kind.FORGET, s.marie.id, "yes_2_5").data()
     assert await _alert(s, s.paul, question, forged) == NOT_YOURS
     assert "Je ne reconnais pas" in await _alert(s, s.paul, question, f"v1:forget:{s.paul.id}:all")
     kept = await _edited(s, s.paul, question, _data(question, Kind.FORGET, "no"))
@@ -330,10 +332,11 @@ async def test_a_car_taken_after_the_question_stops_the_confirmation(s: Scene) -
 
     mark = s.fake.mark()
     alert = await _alert(s, s.paul, question, _data(question, Kind.FORGET, "yes"))
-    assert "Votre Clio est encore chez Marie" in alert
+    assert alert == "Pas tout de suite : je vous explique dans le message."
     # The question is no longer valid: it becomes the answer, without its buttons.
     edit = await s.fake.wait_for_call("editMessageText", since=mark)
-    assert edit.params["text"] == alert and "reply_markup" not in edit.params
+    assert "Votre Clio est encore chez Marie" in edit.params["text"]
+    assert "reply_markup" not in edit.params
     assert s.snapshot() == snapshot and await s.about_paul() == before
     assert_said_nothing_more(s.fake)
 
@@ -376,3 +379,30 @@ async def test_the_cancelled_bookings_expire_and_remind_no_more(s: Scene) -> Non
         await s.fake.next_message(chat=s.marie, text_contains="Paul a retiré la Clio")
     assert jobs() == []
     assert_said_nothing_more(s.fake)
+
+
+async def test_a_booking_made_after_the_question_shows_the_new_summary_first(s: Scene) -> None:
+    question = await _private(s, s.paul, "/oublier")
+    await _book(s, s.clio, s.marie, days=3, accept=False)
+    snapshot, before = s.snapshot(), await s.about_paul()
+
+    mark = s.fake.mark()
+    alert = await _alert(s, s.paul, question, _data(question, Kind.FORGET, "yes"))
+    assert alert == "Des choses ont changé depuis : voici ce que je ferais maintenant."
+    edit = await s.fake.wait_for_call("editMessageText", since=mark)
+    assert edit.params["text"] != question["text"]  # one booking more to cancel
+    assert s.snapshot() == snapshot and await s.about_paul() == before
+    renewed = s.fake.message(s.paul, int(question["message_id"]))
+    assert renewed is not None
+    done = await _edited(s, s.paul, renewed, _data(renewed, Kind.FORGET, "yes"))
+    assert done["text"].startswith("👋 C'est fait")
+
+
+async def test_a_suspended_member_cannot_escape_the_ban_by_being_forgotten(s: Scene) -> None:
+    await services_of(s.app).moderation.ban(s.village.id, s.marie.id, s.paul.id)
+    snapshot, before = s.snapshot(), await s.about_paul()
+    refused = await _private(s, s.paul, "/oublier")
+    assert "ont suspendu vos emprunts" in refused["text"]
+    assert s.village.title in refused["text"]
+    assert "reply_markup" not in refused or not refused["reply_markup"]
+    assert s.snapshot() == snapshot and await s.about_paul() == before
