@@ -40,6 +40,15 @@ PEOPLE_COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("conversations", ("user_id",)),
 )
 
+# What the member may not read yet: what a neighbour said about them after a trip stays
+# hidden until both sides have answered or the round's 7 days are over (the reveal), so
+# that nobody answers in retaliation; until then only its author sees it.
+_SHOWN_ONLY = {
+    "feedback": """
+        AND (author_id = ?1 OR booking_id IN (
+            SELECT booking_id FROM feedback_rounds WHERE revealed_at IS NOT NULL))""",
+}
+
 # Rows that are only the member's, deleted. A ban names the member, and a ban on an id
 # nobody has any more guards nothing: the admins' audit log keeps that a member was banned.
 _ONLY_THEIRS = frozenset(
@@ -91,6 +100,7 @@ class PersonalDataRepository:
         found: dict[str, list[dict[str, object]]] = {}
         for table, columns in PEOPLE_COLUMNS:
             condition = " OR ".join(f"{column} = ?1" for column in columns)
+            condition = f"({condition}){_SHOWN_ONLY.get(table, '')}"
             # Table and column names are the constants above, never user input.
             rows = await self._db.fetchall(f"SELECT * FROM {table} WHERE {condition}", (user_id,))
             if rows:

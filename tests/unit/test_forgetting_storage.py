@@ -63,6 +63,8 @@ INSERT INTO contributions (booking_id, borrower_id, owner_id, distance_km, days,
 INSERT INTO ledger (id, chat_id, user_id, kind, other_id, booking_id, late_minutes, at) VALUES
     (1, {CHAT}, {GONE}, 'borrowed', {NEIGHBOUR}, 1, 0, '{T}'),
     (2, {CHAT}, {NEIGHBOUR}, 'lent', {GONE}, 1, NULL, '{T}');
+INSERT INTO feedback_rounds (booking_id, returned_at, due_at, revealed_at)
+    VALUES (1, '{T}', '{T}', '{T}');
 INSERT INTO feedback (booking_id, side, author_id, subject_id, thumbs_up, comment, given_at)
     VALUES (1, 'borrower', {GONE}, {NEIGHBOUR}, 1, 'Merci Marie', '{T}'),
            (1, 'owner', {NEIGHBOUR}, {GONE}, 1, 'Paul est ponctuel', '{T}');
@@ -219,3 +221,18 @@ async def test_the_vouches_a_member_stands_behind_are_the_last_word_of_each(db: 
             (CHAT, ADMIN, "vouch_given", GONE, T),
         )
     assert await Repositories.over(db).personal_data.vouches_given(GONE) == [(CHAT, NEIGHBOUR)]
+
+
+async def test_what_a_neighbour_said_stays_hidden_from_mydata_until_the_reveal(
+    db: Database,
+) -> None:
+    repos = Repositories.over(db)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE feedback_rounds SET revealed_at = NULL")
+    # Their own answer they see; the neighbour's about them not yet: no answer in kind.
+    about = await repos.personal_data.about(GONE)
+    assert [row["author_id"] for row in about["feedback"]] == [GONE]
+    async with db.transaction() as conn:
+        await conn.execute(f"UPDATE feedback_rounds SET revealed_at = '{T}'")
+    about = await repos.personal_data.about(GONE)
+    assert {row["author_id"] for row in about["feedback"]} == {GONE, NEIGHBOUR}
