@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 # What spreadsheets read as a date and time, without seconds nor offset: in the group's own
 # time, as every date the bot shows.
 LOCAL_TIME = "%Y-%m-%d %H:%M"
+# What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_csv(
@@ -37,4 +39,8 @@ def _cell(value: object, is_instant: bool, zone: ZoneInfo) -> object:
         return ""
     if is_instant and isinstance(value, str):
         return datetime.fromisoformat(value).astimezone(zone).strftime(LOCAL_TIME)
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        # Members write names, descriptions and rules: a spreadsheet would run « =... » as
+        # a formula on the secretary's computer. The quote makes it plain text.
+        return "'" + value
     return value

@@ -210,8 +210,17 @@ async def deliver_pending(context: CovoisinContext, user_id: int) -> int:
         )
         try:
             await context.bot.send_message(user_id, message.text, reply_markup=markup)
-        except TelegramError:
+        except Forbidden:
+            # Closed again (blocked): all of it waits for their next visit.
             await repos.pending.release(message.id)
-            raise
+            break
+        except TimedOut:
+            log.warning("kept message %s timed out, not repeated", message.id)
+            continue
+        except TelegramError as error:
+            # This one waits for the outbox; the ones after it are still delivered now.
+            log.warning("kept message %s failed (%s)", message.id, error)
+            await repos.pending.retry_later(message.id, _next_try(context, message.attempts))
+            continue
         delivered += 1
     return delivered

@@ -10,7 +10,7 @@ from handlers.admins import admin_in_group, is_admin
 from handlers.cars import named_member
 from handlers.context import CovoisinContext
 from handlers.delivery import Private, open_private_chat_line, tell_each_privately, tell_privately
-from handlers.render import car_title, first_name, moment, when_long
+from handlers.render import car_title, first_name, in_messages, moment, when_long
 from handlers.speech import group_speaker, member_speaker, mention
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
@@ -146,12 +146,15 @@ async def incidents(update: Update, context: CovoisinContext) -> None:
         )
     title = chat.title or ""
     if lines:
-        text = "\n".join([say("admin.incidents.title", group=title), *lines])
+        texts = in_messages([say("admin.incidents.title", group=title), *lines])
     else:
-        text = say("admin.incidents.none", group=title)
+        texts = [say("admin.incidents.none", group=title)]
     reached = await tell_privately(
-        context, user.id, text, group_chat_id=chat.id, nudge_in_group=False
+        context, user.id, texts[0], group_chat_id=chat.id, nudge_in_group=False
     )
+    for text in texts[1:]:
+        # A long list goes in several messages, each as long as Telegram takes.
+        await tell_privately(context, user.id, text, group_chat_id=chat.id, nudge_in_group=False)
     if reached:
         await message.reply_text(group_say("admin.incidents.sent"))
     else:

@@ -74,3 +74,26 @@ async def first_name(context: CovoisinContext, user_id: int) -> str:
 def car_title(name: str) -> str:
     """The name as a word in a sentence: « la Clio », « la 208-bleue »."""
     return name[:1].upper() + name[1:]
+
+
+# Telegram refuses a message longer than this (in characters once entities are parsed; the
+# HTML of a line is a little longer, so lines are measured as sent, which is safe).
+MESSAGE_LIMIT = 4096
+
+
+def in_messages(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The lines joined into as few messages as fit, a line cut only if it alone is longer
+    than a message."""
+    pieces = [line[i : i + limit] for line in lines for i in range(0, max(len(line), 1), limit)]
+    messages: list[str] = []
+    current: str | None = None
+    for piece in pieces:
+        if current is not None and len(current) + 1 + len(piece) <= limit:
+            current += "\n" + piece
+            continue
+        if current is not None:
+            messages.append(current)
+        current = piece
+    if current is not None:
+        messages.append(current)
+    return messages

@@ -16,6 +16,7 @@ from handlers.delivery import (
     RETRY_FIRST,
     RETRY_LONGEST,
     Private,
+    deliver_pending,
     retry_kept_messages,
     tell_each_privately,
     tell_privately,
@@ -194,3 +195,25 @@ async def _retry_at(app: CovoisinApp, message_id: int) -> datetime | None:
     )
     assert row is not None
     return None if row["retry_at"] is None else from_db(row["retry_at"])
+
+
+async def test_one_kept_message_that_fails_does_not_hold_back_the_others(
+    fake: FakeTelegram, timed_app: CovoisinApp, clock: MovableClock
+) -> None:
+    marie = fake.add_user("Marie")
+    village = fake.add_group("Village", members=[marie])
+    await join(timed_app, marie, village)
+    context = CovoisinContext(timed_app)
+    await fake.block_bot(marie)
+    for text in ("Premier", "Second"):
+        assert await tell_privately(context, marie.id, text, group_chat_id=village.id) is False
+    await fake.next_message(chat=village)  # the one nudge
+    await fake.unblock_bot(marie)
+
+    _refuse_next_message(fake)  # the first kept one
+    assert await deliver_pending(context, marie.id) == 1
+    assert (await fake.next_message(chat=marie))["text"] == "Second"
+    clock.advance(RETRY_FIRST)
+    assert await retry_kept_messages(context) == 1
+    assert (await fake.next_message(chat=marie))["text"] == "Premier"
+    assert_said_nothing_more(fake)
