@@ -75,7 +75,7 @@ async def _line(context: CovoisinContext, say: Speaker, entry: AuditEntry) -> st
     if entry.action is AuditAction.CHANGE_SETTING:
         return say(key, when=when, admin=admin, detail=_setting_change(say, entry.detail))
     # Bans name the member; a removed car its owner; a cancelled booking its borrower.
-    member = await first_name(context, entry.target_id) if entry.target_id else "?"
+    member = await first_name(context, entry.target_id) if entry.target_id is not None else "?"
     car = await repos.cars.get(entry.car_id) if entry.car_id else None
     booking = await repos.bookings.get(entry.booking_id) if entry.booking_id else None
     return say(

@@ -238,7 +238,7 @@ async def test_marie_is_forgotten_and_her_data_is_then_empty(
     mark = fake.mark()
     await fake.press_button(marie, question, text="Oui, m'oublier")
     done = await fake.wait_for_call("editMessageText", since=mark)
-    assert "je vous ai oublié" in done.params["text"]
+    assert "je ne garde plus rien sur vous" in done.params["text"]
     told_paul = str((await fake.next_message(chat=paul))["text"])
     assert "Marie" in told_paul and "Clio" in told_paul
     told_luc = str((await fake.next_message(chat=luc))["text"])

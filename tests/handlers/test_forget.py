@@ -237,7 +237,7 @@ async def test_paul_is_forgotten_and_his_neighbours_history_stays_true(s: Scene)
     question = await _private(s, s.paul, "/oublier")
     forgetting = s.fake.mark()
     done = await _edited(s, s.paul, question, _data(question, Kind.FORGET, "yes"))
-    assert done["text"].startswith("👋 C'est fait : je vous ai oublié.")
+    assert done["text"].startswith("👋 C'est fait : je ne garde plus rien sur vous.")
     assert done["reply_markup"] is None
 
     # The borrowers of his cars and the owner of the car he had asked for are told.

@@ -179,7 +179,9 @@ async def test_an_admin_sets_the_time_zone_from_the_list(s: Scene) -> None:
     zones = await _press(s, await _menu(s), "Fuseau horaire")
     before = s.clock()
     done = await _press(s, zones, "Martinique")
-    assert str(done["text"]).startswith("✅ Fuseau horaire du groupe : Martinique (il y est ")
+    assert str(done["text"]).startswith(
+        "✅ Le groupe est maintenant à l'heure de Martinique (il y est "
+    )
     assert _local_time_in(str(done["text"]), "America/Martinique", before, s.clock())
     assert s.zone() == "America/Martinique"
     assert s.audit() == [(s.anne.id, "timezone=America/Martinique")]
@@ -206,7 +208,7 @@ async def test_a_time_zone_not_in_the_list_is_written_in_private(s: Scene) -> No
 
     await s.fake.press_button(s.anne, zones, text="Autre…")
     asked = await s.fake.next_message(chat=s.anne)
-    assert "nom du fuseau horaire de « Saint-Martin »" in str(asked["text"])
+    assert "le fuseau horaire de « Saint-Martin »" in str(asked["text"])
     await s.fake.send_private(s.anne, "Mars/Olympus")
     wrong = str((await s.fake.next_message(chat=s.anne))["text"])
     assert "Je ne trouve pas le fuseau « Mars/Olympus »" in wrong
@@ -216,7 +218,7 @@ async def test_a_time_zone_not_in_the_list_is_written_in_private(s: Scene) -> No
     await s.fake.send_private(s.anne, " america/miquelon ")
     assert "C'est noté" in str((await s.fake.next_message(chat=s.anne))["text"])
     told = str((await s.fake.next_message(chat=s.village))["text"])
-    assert "Fuseau horaire du groupe : America/Miquelon (il y est" in told
+    assert "à l'heure de America/Miquelon (il y est" in told
     assert s.zone() == "America/Miquelon"
     assert s.audit() == [(s.anne.id, "timezone=America/Miquelon")]
     # The next private text is an ordinary one again.
@@ -274,7 +276,7 @@ async def test_an_admin_whose_private_chat_is_closed_answers_once_they_open_it(
     await s.fake.send_private(nina, "/start")
     await s.fake.next_message(chat=nina)
     asked = await s.fake.next_message(chat=nina)
-    assert "nom du fuseau horaire" in str(asked["text"])
+    assert "le fuseau horaire de" in str(asked["text"])
     await s.fake.send_private(nina, "Europe/Brussels")
     assert "C'est noté" in str((await s.fake.next_message(chat=nina))["text"])
     await s.fake.next_message(chat=s.village, text_contains="Belgique")

@@ -14,6 +14,7 @@ from bot.booking import CarDraft, Energy
 from bot.booking.service import Requested
 from bot.callbacks import Callback, Kind
 from bot.dates import Interval
+from bot.forgetting import ForgetRefused
 from bot.moderation.service import GroupSetting
 from bot.timefmt import format_interval_short
 from handlers.context import CovoisinApp
@@ -91,10 +92,10 @@ async def test_the_journal_names_who_did_what_newest_first(s: Scene) -> None:
         "Anne a changé un réglage : fuseau horaire → Martinique",
         "Anne a changé un réglage : un garant avant le premier emprunt → oui",
         "Anne a changé un réglage : délai de réponse à une demande → 6 heures",
-        "Anne a retiré la Clio de Paul",
-        "Anne a levé la suspension de Marie",
-        "Anne a suspendu Marie",
-        f"Anne a annulé la réservation de la Clio par Marie ({dates})",
+        "Anne a retiré la Clio (propriétaire : Paul)",
+        "Anne a levé le bannissement de Marie",
+        "Anne a banni Marie",
+        f"Anne a annulé le prêt de la Clio à Marie ({dates})",
     ]
     assert_said_nothing_more(s.fake)
 
@@ -134,6 +135,18 @@ async def test_an_admin_of_several_groups_picks_one(s: Scene) -> None:
     await s.fake.press_button(s.anne, choice, text="Le Hameau")
     edit = await s.fake.wait_for_call("editMessageText", since=since)
     text = str(edit.params["text"])
-    assert "Le Hameau" in text and "Anne a suspendu Marie" in text
+    assert "Le Hameau" in text and "Anne a banni Marie" in text
     assert "reply_markup" not in edit.params  # the choice cannot be pressed again
     assert_said_nothing_more(s.fake)
+
+
+async def test_a_forgotten_member_reads_as_former_member(s: Scene) -> None:
+    services = services_of(s.app)
+    await services.moderation.ban(s.village.id, s.anne.id, s.marie.id)
+    await services.moderation.unban(s.village.id, s.anne.id, s.marie.id)
+    assert not isinstance(await services.forgetting.forget(s.marie.id), ForgetRefused)
+    lines = (await _journal(s, s.anne)).splitlines()
+    assert [line.split(" — ", 1)[1] for line in lines[1:]] == [
+        "Anne a levé le bannissement de ancien membre",
+        "Anne a banni ancien membre",
+    ]

@@ -402,7 +402,7 @@ async def test_an_admin_sets_the_pickup_reminder_and_what_trusted_means(s: Scene
     await s.fake.send_text(s.anne, s.village, "/reglages")
     menu = await s.fake.next_message(chat=s.village)
     assert "30 minutes avant" in str(menu["text"])
-    assert "3 garant(s) et 5 emprunt(s)" in str(menu["text"])
+    assert "garants : 3, emprunts sans souci : 5" in str(menu["text"])
 
 
 async def test_a_group_can_ask_for_a_voucher_before_a_first_borrowing(s: Scene) -> None:
