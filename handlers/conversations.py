@@ -109,7 +109,7 @@ def form_conversation(
     """
     current = _CurrentForm(forms, name)
 
-    def texts(handler: Handler, *, private: bool = False) -> Handler:
+    def in_form(handler: Handler, *, private: bool = False) -> Handler:
         tracked = _tracked(handler, name)
         if isinstance(tracked, MessageHandler | CommandHandler):
             where = filters.ChatType.PRIVATE & current if private else current
@@ -132,13 +132,13 @@ def form_conversation(
             entry_points=[_tracked(handler, name) for handler in entry_points],
             states={
                 **{
-                    state: [texts(handler) for handler in handlers]
+                    state: [in_form(handler) for handler in handlers]
                     for state, handlers in states.items()
                     if state != ConversationHandler.TIMEOUT
                 },
                 ConversationHandler.TIMEOUT: timeout,
             },
-            fallbacks=[texts(handler, private=True) for handler in fallbacks],
+            fallbacks=[in_form(handler, private=True) for handler in fallbacks],
             **options,
         )
 

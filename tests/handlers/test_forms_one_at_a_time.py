@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram.ext import ConversationHandler
 
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
@@ -181,6 +182,25 @@ async def test_a_half_filled_car_form_does_not_swallow_a_reading(s: Scene) -> No
     described = await _say(s, "Zoé")
     assert "Décrivez-la en une ligne" in str(described["text"])
     assert s.app.user_data[s.anne.id]["car_form"]["name"] == "Zoé"
+    assert_said_nothing_more(s.fake)
+
+
+async def test_a_newer_form_timing_out_hands_the_text_back_to_the_older_one(s: Scene) -> None:
+    await _pickup_asked(s.fake, s.village, s.anne, s.paul)
+    await _charter_asked(s.fake, s.village, s.anne)
+    # PTB schedules the timeout once the button's handler has returned, after its message.
+    await s.app.update_queue.join()
+    [charter] = [
+        handler
+        for handler in s.app.handlers[0]
+        if isinstance(handler, ConversationHandler) and handler.name == "settings_text"
+    ]
+    # Its 30 minutes are up: the job PTB scheduled for then runs now.
+    await charter.timeout_jobs[(s.anne.id,)].run(s.app)
+    assert CURRENT_FORM not in s.app.user_data[s.anne.id]
+
+    assert FUEL in str((await _say(s, "45210"))["text"])
+    assert s.charter() == []
     assert_said_nothing_more(s.fake)
 
 
