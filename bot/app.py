@@ -46,7 +46,7 @@ from handlers import (
     trip_form,
 )
 from handlers.context import CONTEXT_TYPES, BotData, CovoisinApp, CovoisinContext
-from handlers.conversations import FORM_TIMEOUT
+from handlers.conversations import FORM_TIMEOUT, OpenForms
 from handlers.menus import publish_menus
 from storage import Repositories
 from storage.persistence import LazyDatabase, SqlitePersistence
@@ -146,19 +146,21 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(handler, group=-1)
     for handler in admins.tracking_handlers():
         app.add_handler(handler, group=-2)
+    # The private forms' texts go to the form each member opened last (handlers/conversations.py).
+    forms = OpenForms(app.user_data)
     features: list[BaseHandler[Any, Any, Any]] = [
         *membership.handlers(),
-        *cars.handlers(),
+        *cars.handlers(forms),
         *moderation.handlers(),
         *export.handlers(),
         *journal.handlers(),
-        *group_settings.handlers(),
+        *group_settings.handlers(forms),
         *privacy.handlers(),
         # Before booking: `/annuler` in the middle of a pickup or return form ends the form.
-        *trip_form.handlers(),
+        *trip_form.handlers(forms),
         *booking.handlers(app.bot.username),
         *trip.handlers(),
-        *reputation.handlers(),
+        *reputation.handlers(forms),
         *availability.handlers(),
         *start.handlers(),
         *help.handlers(app.bot.username),

@@ -53,7 +53,7 @@ from bot.contribution import (
 from bot.deeplinks import Action, DeepLink, parse_payload, start_url
 from bot.i18n import Html
 from handlers.context import CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, form_conversation, plain, restored
+from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
 from handlers.delivery import deliver_pending
 from handlers.guards import is_group_member
 from handlers.render import car_title, first_name
@@ -852,7 +852,7 @@ async def on_stale_button(update: Update, context: CovoisinContext) -> None:
     await query.answer(say("cars.refusal.stale"))
 
 
-def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
+def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, object]]:
     form_button = button_of(Kind.FORM)
     picked = button_of(Kind.PICK_GROUP, PICK_OPTION)
     cancel = CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE)
@@ -862,6 +862,7 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
     fields = [step.key for step in Step]
     conversation = form_conversation(
         "car_form",
+        forms,
         entry_points=[
             CommandHandler(["addcar", "ajouter"], start_in_private, PRIVATE),
             CommandHandler(

@@ -27,6 +27,7 @@ from handlers.car_form import (
     rebutton,
 )
 from handlers.context import CovoisinContext
+from handlers.conversations import OpenForms
 from handlers.delivery import Private, open_private_chat_line, tell_each_privately
 from handlers.guards import is_group_member
 from handlers.render import car_title, first_name
@@ -476,9 +477,9 @@ async def _share(
     )
 
 
-def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
+def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, object]]:
     return [
-        *car_form.handlers(),
+        *car_form.handlers(forms),
         CommandHandler(["cars", "voitures"], list_cars, MESSAGE),
         CommandHandler(["removecar", "retirer"], remove_command, MESSAGE),
         CommandHandler(["comanager", "cogerant"], add_comanager, MESSAGE),

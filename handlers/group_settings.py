@@ -38,7 +38,7 @@ from bot.settings import SUPPORTED_LANGUAGES
 from bot.trips import ReminderKind
 from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, form_conversation
+from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation
 from handlers.delivery import tell_privately
 from handlers.render import duration, moment
 from handlers.speech import Speaker, group_speaker, personal_speaker
@@ -506,9 +506,10 @@ def _done_writing(context: CovoisinContext) -> None:
             context.user_data.pop(key, None)
 
 
-def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
+def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, object]]:
     written = form_conversation(
         "settings_text",
+        forms,
         entry_points=[
             CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$"),
             CallbackQueryHandler(ask_zone, pattern=rf"^v1:set:-?\d+:{_OTHER_ZONE}$"),

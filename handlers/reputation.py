@@ -9,7 +9,6 @@ answer stays hidden until the reveal job (or the other side's answer) shows both
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +25,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.booking import Accepted, Requested
 from bot.callbacks import Callback, Kind, parse_callback
@@ -43,7 +41,7 @@ from bot.request_text import CarMention
 from bot.trips import Trip
 from handlers.car_form import button_of
 from handlers.context import CovoisinApp, CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, plain, restored
+from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
 from handlers.delivery import Private, tell_each_privately
 from handlers.guards import is_group_member
 from handlers.places import Place
@@ -577,27 +575,25 @@ async def tell_auto_accepted(context: CovoisinContext, accepted: Accepted) -> No
     await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
 
 
-def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
+def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, object]]:
     feedback_button = button_of(Kind.FEEDBACK)
-    with warnings.catch_warnings():
-        # Tracked per chat, not per message: each button names its booking, and a button
-        # of another answer than the open one is refused as stale.
-        warnings.filterwarnings("ignore", "If 'per_message=False'", PTBUserWarning)
-        conversation: ConversationHandler[CovoisinContext] = ConversationHandler(
-            entry_points=[CallbackQueryHandler(on_feedback_button, pattern=feedback_button)],
-            states={
-                WRITING: [
-                    CallbackQueryHandler(on_feedback_button, pattern=feedback_button),
-                    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_comment),
-                ],
-            },
-            fallbacks=[CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE)],
-            allow_reentry=True,
-            # An answer left half-written stops taking the member's messages as its comment.
-            conversation_timeout=FORM_TIMEOUT,
-            name="feedback_form",
-            persistent=True,
-        )
+    # Each button names its booking: a button of another answer than the open one is
+    # refused as stale.
+    conversation = form_conversation(
+        "feedback_form",
+        forms,
+        entry_points=[CallbackQueryHandler(on_feedback_button, pattern=feedback_button)],
+        states={
+            WRITING: [
+                CallbackQueryHandler(on_feedback_button, pattern=feedback_button),
+                MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, on_comment),
+            ],
+        },
+        fallbacks=[CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE)],
+        allow_reentry=True,
+        # An answer left half-written stops taking the member's messages as its comment.
+        conversation_timeout=FORM_TIMEOUT,
+    )
     return [
         conversation,
         CommandHandler(["profile", "profil"], show_profile, MESSAGE),

@@ -42,7 +42,7 @@ from bot.trips import (
 from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
 from handlers.car_form import button_of, rebutton
 from handlers.context import CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, form_conversation, plain, restored
+from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
 from handlers.render import car_title, moment
 from handlers.reputation import offer_feedback
 from handlers.speech import Speaker, personal_speaker
@@ -428,13 +428,14 @@ async def on_stale_button(update: Update, context: CovoisinContext) -> None:
     await query.answer(say("button.stale"))
 
 
-def handlers() -> list[BaseHandler[Update, CovoisinContext, object]]:
+def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, object]]:
     form_button = button_of(Kind.TRIP_FORM)
     stale: CallbackQueryHandler[CovoisinContext, object] = CallbackQueryHandler(
         on_stale_button, pattern=form_button
     )
     conversation = form_conversation(
         "trip_form",
+        forms,
         entry_points=[
             CallbackQueryHandler(start_pickup, pattern=button_of(Kind.PICKUP)),
             CallbackQueryHandler(start_return, pattern=button_of(Kind.RETURN)),
