@@ -168,6 +168,7 @@ async def retry_kept_messages(context: CovoisinContext) -> int:
             await repos.pending.retry_later(message.id, retry_at)
             log.warning("kept message %s failed again (%s)", message.id, error)
             continue
+        await repos.pending.delivered(message.id)
         delivered += 1
     return delivered
 
@@ -222,5 +223,6 @@ async def deliver_pending(context: CovoisinContext, user_id: int) -> int:
             log.warning("kept message %s failed (%s)", message.id, error)
             await repos.pending.retry_later(message.id, _next_try(context, message.attempts))
             continue
+        await repos.pending.delivered(message.id)
         delivered += 1
     return delivered

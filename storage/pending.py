@@ -108,6 +108,11 @@ class PendingMessageRepository:
             )
             return cursor.rowcount == 1
 
+    async def delivered(self, message_id: int) -> None:
+        """Sent: the text is not kept once its reader has it (it names other people)."""
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM pending_messages WHERE id = ?", (message_id,))
+
     async def release(self, message_id: int) -> None:
         """Undo a claim whose sending failed, so the message is tried again later."""
         async with self._db.transaction() as conn:

@@ -217,3 +217,19 @@ async def test_one_kept_message_that_fails_does_not_hold_back_the_others(
     assert await retry_kept_messages(context) == 1
     assert (await fake.next_message(chat=marie))["text"] == "Premier"
     assert_said_nothing_more(fake)
+
+
+async def test_a_delivered_message_is_not_kept(fake: FakeTelegram, app: CovoisinApp) -> None:
+    marie = fake.add_user("Marie", started=False)
+    village = fake.add_group("Village", members=[marie])
+    await join(app, marie, village)
+    await _tell(app, marie.id, "Paul a accepté", village.id)
+    await fake.next_message(chat=village)
+    await fake.send_private(marie, "/start")
+    await fake.next_message(chat=marie)
+    assert (await fake.next_message(chat=marie))["text"] == "Paul a accepté"
+    # Updates are handled one after the other: once /aide is answered, /start is done.
+    await fake.send_private(marie, "/aide")
+    await fake.next_message(chat=marie)
+    # Once she has it, the text (which names Paul) is no longer stored.
+    assert "pending_messages" not in await services_of(app).repos.personal_data.about(marie.id)
