@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,14 +106,21 @@ async def tell_each_privately(
         await _keep(context, message, group_chat_id, retry_at=None)
         unreached.append(message.user_id)
     if nudge_in_group and group_chat_id is not None and to_nudge:
-        say = await group_speaker(context, group_chat_id)
-        text, markup = await open_private_chat_line(context, say, to_nudge)
-        try:
-            await context.bot.send_message(group_chat_id, text, reply_markup=markup)
-        except TelegramError:
-            # The bot may have been removed from the group: the messages still wait.
-            log.warning("could not point %s to their private chat", to_nudge, exc_info=True)
+        await _point_to_private_chat(context, group_chat_id, to_nudge)
     return unreached
+
+
+async def _point_to_private_chat(
+    context: CovoisinContext, group_chat_id: int, user_ids: Sequence[int]
+) -> None:
+    """One group message naming those whose private chat is closed, with its button."""
+    say = await group_speaker(context, group_chat_id)
+    text, markup = await open_private_chat_line(context, say, user_ids)
+    try:
+        await context.bot.send_message(group_chat_id, text, reply_markup=markup)
+    except TelegramError:
+        # The bot may have been removed from the group: the messages still wait.
+        log.warning("could not point %s to their private chat", user_ids, exc_info=True)
 
 
 async def _keep(
@@ -144,6 +152,7 @@ async def retry_kept_messages(context: CovoisinContext) -> int:
     arrived. Each is claimed before sending, so two runs never send one twice."""
     repos = context.services.repos
     delivered = 0
+    closed: defaultdict[int, list[int]] = defaultdict(list)
     for message in await repos.pending.due_for_retry(context.services.clock()):
         if not await repos.pending.claim(message.id, context.services.clock()):
             continue
@@ -155,8 +164,11 @@ async def retry_kept_messages(context: CovoisinContext) -> int:
         try:
             await context.bot.send_message(message.user_id, message.text, reply_markup=markup)
         except Forbidden:
-            # Their private chat closed meanwhile: it waits for them to open it.
+            # Their private chat closed meanwhile: it waits for them to open it, and the
+            # group tells them so, as when it was first refused.
             await repos.pending.retry_later(message.id, None)
+            if message.chat_id is not None and message.user_id not in closed[message.chat_id]:
+                closed[message.chat_id].append(message.user_id)
             continue
         except TimedOut:
             log.warning("kept message %s timed out, not repeated", message.id)
@@ -170,6 +182,8 @@ async def retry_kept_messages(context: CovoisinContext) -> int:
             continue
         await repos.pending.delivered(message.id)
         delivered += 1
+    for chat_id, user_ids in closed.items():
+        await _point_to_private_chat(context, chat_id, user_ids)
     return delivered
 
 

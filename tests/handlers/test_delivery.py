@@ -177,6 +177,11 @@ async def test_a_private_chat_closed_before_the_retry_waits_for_the_deep_link(
     assert await retry_kept_messages(context) == 0
     [kept] = await services_of(timed_app).repos.pending.undelivered(marie.id)
     assert await _retry_at(timed_app, kept.id) is None
+    # The group tells her, once, that something waits in her private chat.
+    nudge = await fake.next_message(chat=village)
+    assert "Marie" in nudge["text"] and "url" in str(nudge["reply_markup"])
+    assert await retry_kept_messages(context) == 0
+    assert_said_nothing_more(fake)
     await fake.unblock_bot(marie)
     await fake.send_private(marie, "/start")
     await fake.next_message(chat=marie)
