@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum, auto
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError, TimedOut
@@ -16,6 +17,7 @@ from bot.deeplinks import Action, DeepLink, start_url
 from bot.i18n import Html
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.speech import Speaker, group_speaker, mention
+from storage.models import PendingMessage
 from storage.privacy import FORMER_MEMBER_ID
 
 log = logging.getLogger(__name__)
@@ -147,41 +149,62 @@ def _next_try(context: CovoisinContext, attempts: int) -> datetime | None:
     return context.services.clock() + wait
 
 
+class _Sent(Enum):
+    DELIVERED = auto()
+    # nothing to do: claimed by someone else, or timed out (perhaps delivered: not repeated)
+    SKIPPED = auto()
+    # the private chat is closed (403): the claim is for the caller to undo
+    CLOSED = auto()
+    # Telegram failed to take it: the claim is for the caller to undo
+    FAILED = auto()
+
+
+async def _send_kept(context: CovoisinContext, message: PendingMessage) -> _Sent:
+    """Claim a kept message, send it, and delete it once delivered. Claimed before
+    sending, so two senders never send one twice."""
+    repos = context.services.repos
+    if not await repos.pending.claim(message.id, context.services.clock()):
+        return _Sent.SKIPPED
+    markup = (
+        InlineKeyboardMarkup.de_json(json.loads(message.reply_markup), context.bot)
+        if message.reply_markup
+        else None
+    )
+    try:
+        await context.bot.send_message(message.user_id, message.text, reply_markup=markup)
+    except Forbidden:
+        return _Sent.CLOSED
+    except TimedOut:
+        log.warning("kept message %s timed out, not repeated", message.id)
+        return _Sent.SKIPPED
+    except TelegramError as error:
+        log.warning("kept message %s failed (%s)", message.id, error)
+        return _Sent.FAILED
+    await repos.pending.delivered(message.id)
+    return _Sent.DELIVERED
+
+
 async def retry_kept_messages(context: CovoisinContext) -> int:
     """The outbox job: send again the messages Telegram failed to take; returns how many
-    arrived. Each is claimed before sending, so two runs never send one twice."""
+    arrived."""
     repos = context.services.repos
     delivered = 0
     closed: defaultdict[int, list[int]] = defaultdict(list)
     for message in await repos.pending.due_for_retry(context.services.clock()):
-        if not await repos.pending.claim(message.id, context.services.clock()):
-            continue
-        markup = (
-            InlineKeyboardMarkup.de_json(json.loads(message.reply_markup), context.bot)
-            if message.reply_markup
-            else None
-        )
-        try:
-            await context.bot.send_message(message.user_id, message.text, reply_markup=markup)
-        except Forbidden:
+        sent = await _send_kept(context, message)
+        if sent is _Sent.CLOSED:
             # Their private chat closed meanwhile: it waits for them to open it, and the
             # group tells them so, as when it was first refused.
             await repos.pending.retry_later(message.id, None)
             if message.chat_id is not None and message.user_id not in closed[message.chat_id]:
                 closed[message.chat_id].append(message.user_id)
-            continue
-        except TimedOut:
-            log.warning("kept message %s timed out, not repeated", message.id)
-            continue
-        except TelegramError as error:
+        elif sent is _Sent.FAILED:
             retry_at = _next_try(context, message.attempts + 1)
             if retry_at is None:
                 log.error("kept message %s given up after %s tries", message.id, MAX_ATTEMPTS)
             await repos.pending.retry_later(message.id, retry_at)
-            log.warning("kept message %s failed again (%s)", message.id, error)
-            continue
-        await repos.pending.delivered(message.id)
-        delivered += 1
+        if sent is _Sent.DELIVERED:
+            delivered += 1
     for chat_id, user_ids in closed.items():
         await _point_to_private_chat(context, chat_id, user_ids)
     return delivered
@@ -216,27 +239,14 @@ async def deliver_pending(context: CovoisinContext, user_id: int) -> int:
     repos = context.services.repos
     delivered = 0
     for message in await repos.pending.undelivered(user_id):
-        if not await repos.pending.claim(message.id, context.services.clock()):
-            continue
-        markup = (
-            InlineKeyboardMarkup.de_json(json.loads(message.reply_markup), context.bot)
-            if message.reply_markup
-            else None
-        )
-        try:
-            await context.bot.send_message(user_id, message.text, reply_markup=markup)
-        except Forbidden:
+        sent = await _send_kept(context, message)
+        if sent is _Sent.CLOSED:
             # Closed again (blocked): all of it waits for their next visit.
             await repos.pending.release(message.id)
             break
-        except TimedOut:
-            log.warning("kept message %s timed out, not repeated", message.id)
-            continue
-        except TelegramError as error:
+        if sent is _Sent.FAILED:
             # This one waits for the outbox; the ones after it are still delivered now.
-            log.warning("kept message %s failed (%s)", message.id, error)
             await repos.pending.retry_later(message.id, _next_try(context, message.attempts))
-            continue
-        await repos.pending.delivered(message.id)
-        delivered += 1
+        if sent is _Sent.DELIVERED:
+            delivered += 1
     return delivered
