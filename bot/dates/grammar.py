@@ -76,21 +76,14 @@ _ATOM_ENDS = frozenset(
         Cat.NEXT,
     }
 )
-# After these a plain number is an hour: `de 9`, `vers 8`, `at 2`, `- 12`.
+# After these a plain number is an hour: `de 9`, `vers 8`, `at 2`, `jusqu'à 12`.
 _HOUR_CONTEXT = frozenset(
-    {
-        Cat.AT,
-        Cat.TO_OR_AT,
-        Cat.OPEN,
-        Cat.BETWEEN,
-        Cat.TO,
-        Cat.DASH,
-        Cat.UNTIL,
-        Cat.AND,
-        Cat.AFTER,
-        Cat.BEFORE,
-    }
+    {Cat.AT, Cat.TO_OR_AT, Cat.OPEN, Cat.BETWEEN, Cat.TO, Cat.UNTIL, Cat.AFTER, Cat.BEFORE}
 )
+# `-` and `et` also sit between things that are no dates (`clio -1`, `Paul et 3 amis`): after
+# them a plain number is an hour only once they have opened the end of a range (`9 - 12`,
+# `entre 9 et 12`).
+_RANGE_ONLY_LINKS = frozenset({Cat.DASH, Cat.AND})
 _RANGE_LINKS = frozenset({Cat.DASH, Cat.TO, Cat.TO_OR_AT, Cat.UNTIL, Cat.AND})
 # After these a plain number is a day of the month: `le 3`, `du 3 au 5`, `jusqu'au 20`.
 _DAY_CONTEXT = frozenset({Cat.THE, Cat.OPEN_DU, Cat.TO_AU, Cat.UNTIL_AU})
@@ -215,6 +208,10 @@ class _Builder:
             raise Refusal(DateErrorReason.TOO_VAGUE)
         self.duration = duration
 
+    def awaits_end(self) -> bool:
+        """A connector has just opened the end of a range, and nothing has filled it yet."""
+        return len(self.sides) > 1 and self.side.is_empty()
+
     def add_ambiguous_for(self, clock: Clock) -> None:
         if self.duration is not None or self.ambiguous_for is not None:
             raise Refusal(DateErrorReason.TOO_VAGUE)
@@ -284,6 +281,8 @@ class _Builder:
             raise Refusal(DateErrorReason.TOO_VAGUE)
         if start.is_empty() and end is None and duration is None and self.weekdays is None:
             raise Refusal(DateErrorReason.NO_DATE)
+        if duration is None and self.weekdays is None and _lone_bare_hour(start, end):
+            raise Refusal(DateErrorReason.NO_DATE)
         weekdays = frozenset((self.weekdays or set()) - self.excluded)
         if self.weekdays is not None and not weekdays:
             raise Refusal(DateErrorReason.TOO_VAGUE)
@@ -303,6 +302,19 @@ class _Builder:
             return Duration(time=timedelta(hours=clock.hour, minutes=clock.minute))
         start.clock = _check_clock(clock)
         return None
+
+
+def _lone_bare_hour(start: Side, end: Side | None) -> bool:
+    """`vers 3`, `à 1`, `jusqu'à 5`: one plain number and nothing else about time.
+
+    Section 2 makes plain numbers hours inside a range (`de 9 à 12`, `9-12`); one alone,
+    with no day, part of day or unit beside it, is as likely a count or a typo as an hour.
+    """
+    sides = [start] if end is None else [start, end]
+    clocks = [side.clock for side in sides if side.clock is not None]
+    if len(clocks) != 1 or not clocks[0].number_only:
+        return False
+    return all(side.day is None and side.part is None and side.instant is None for side in sides)
 
 
 def _plain_weekday(day: DaySpec | None) -> int | None:
@@ -478,20 +490,18 @@ class _Reader:
         if lexeme.digits > 2:
             self.index += 1  # a car (`la 208`), a year alone, a phone number
             return
+        if lexeme.signed and not self.out.awaits_end():
+            self.index += 1  # `-1`, `+3`, `la 208-12`: a signed quantity, not `9 -12`
+            return
         value = lexeme.value
         before, after = self.cat(-1), self.cat(1)
-        if (
-            before in _DAY_CONTEXT
-            or self._month_at(1)
-            or (after is Cat.OF and self._month_at(2))
-            or (after is Cat.TO_AU and self.cat(2) is Cat.NUMBER)
-        ):
+        if self._framed_as_day():
             self._read_date(value)
         elif before is Cat.LA:
             self.index += 1
         elif after in _QUANTITY_UNITS or after is Cat.OCLOCK:
             self._bare_quantity()
-        elif before in _HOUR_CONTEXT or (
+        elif self._after_hour_word(before) or (
             after in _RANGE_LINKS and self.cat(2) in (Cat.NUMBER, Cat.CLOCK)
         ):
             self.index += 1
@@ -500,8 +510,28 @@ class _Reader:
         else:
             self.index += 1
 
+    def _framed_as_day(self) -> bool:
+        """`le 3`, `du 3 au 5`, `3 décembre`, `3rd of May`: the words around make it a day."""
+        after = self.cat(1)
+        return (
+            self.cat(-1) in _DAY_CONTEXT
+            or bool(self._month_at(1))
+            or (after is Cat.OF and bool(self._month_at(2)))
+            or (after is Cat.TO_AU and self.cat(2) is Cat.NUMBER)
+        )
+
+    def _after_hour_word(self, before: Cat | None) -> bool:
+        if before in _RANGE_ONLY_LINKS:
+            return self.out.awaits_end()
+        return before in _HOUR_CONTEXT
+
     def _ordinal(self, lexeme: Lexeme) -> None:
-        self._read_date(lexeme.value)
+        # Like `third`, a `3e` or `3rd` is a day only where a date word frames it (section 7:
+        # `le 1er`, `Dec 3rd`); `la 2e voiture` or `au 3e étage` is a rank.
+        if self._framed_as_day():
+            self._read_date(lexeme.value)
+        else:
+            self.index += 1
 
     def _numword(self, lexeme: Lexeme) -> None:
         if lexeme.month_alias and self._month_first(lexeme.month_alias):
@@ -552,7 +582,8 @@ class _Reader:
         lexeme = self.at()
         if lexeme is not None and lexeme.cat is Cat.PLUS_MINUTES and clock.minute == 0:
             self.index += 1
-            return replace(clock, minute=lexeme.value)
+            # `à 9 et demie` says it is a time of day as plainly as `9h30` does.
+            return replace(clock, minute=lexeme.value, number_only=False)
         return clock
 
     def _clock(self, lexeme: Lexeme) -> None:
@@ -728,15 +759,18 @@ class _Reader:
             raise Refusal(DateErrorReason.TOO_VAGUE)
 
     def _attached_date(self, weekday: int) -> bool:
-        """`samedi 5`: a plain number right after a weekday is its day of the month.
+        """`samedi 5`, `lundi 1er`: a number right after a weekday is its day of the month.
 
         Other dates next to a weekday (`samedi 5 décembre`, `saturday the 5th`) are read on
         their own and merged with the weekday by the builder.
         """
         lexeme = self.at()
-        if lexeme is None or lexeme.cat is not Cat.NUMBER or lexeme.digits > 2:
+        if lexeme is None:
             return False
-        if self._starts_hours(0):
+        if lexeme.cat is Cat.NUMBER:
+            if lexeme.digits > 2 or lexeme.signed or self._starts_hours(0):
+                return False
+        elif lexeme.cat is not Cat.ORDINAL:  # `lundi 1er`
             return False
         self.index += 1
         self.out.add_day(replace(self._date_after_day(lexeme.value), weekday=weekday))
@@ -849,7 +883,8 @@ class _Reader:
         lexeme = self.at(offset)
         if lexeme is None or lexeme.cat not in _ATOM_ENDS:
             return False
-        return lexeme.cat is not Cat.NUMBER or lexeme.digits <= 2  # not `la 208 - demain`
+        # Neither `la 208 - demain` nor `-1 - demain` has a number for the dash to join.
+        return lexeme.cat is not Cat.NUMBER or (lexeme.digits <= 2 and not lexeme.signed)
 
     def _link(self, lexeme: Lexeme) -> None:
         self.index += 1

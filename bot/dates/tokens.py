@@ -29,6 +29,9 @@ class Lexeme:
     lang: Lang = Lang.NONE
     month_alias: int = 0
     digits: int = 0  # NUMBER: how many digits were written (`la 208` is no hour)
+    # NUMBER: a `-` or `+` touches its digits (`-1`, `+3`); unless that dash links a range
+    # (`9 -12`), the number is a signed quantity, never an hour or a day.
+    signed: bool = False
     clock: Clock | None = None
     date: tuple[int, int, int | None] | None = None  # NUMDATE: day, month, year
     text: str = ""  # OTHERDATE: handed to dateparser
@@ -74,6 +77,8 @@ _TOKEN = re.compile(
 
 # Longer digit runs are phone numbers or references, never dates; int() of a huge run is slow.
 _MAX_DIGITS = 6
+# A tuple, not "-+": at the start of the text the character before is "", which `in "-+"` finds.
+_SIGNS = ("-", "+")
 
 
 def normalize(text: str) -> str:
@@ -106,7 +111,8 @@ def _raw_tokens(text: str) -> list[Lexeme | str]:
         elif kind == "num":
             digits = match.group()
             value = int(digits) if len(digits) <= _MAX_DIGITS else -1
-            tokens.append(Lexeme(Cat.NUMBER, value, digits=len(digits)))
+            signed = text[match.start() - 1 : match.start()] in _SIGNS
+            tokens.append(Lexeme(Cat.NUMBER, value, digits=len(digits), signed=signed))
         elif kind == "hclock":
             minute = match.group("hm")
             clock = Clock(int(match.group("hh")), int(minute) if minute else 0)
