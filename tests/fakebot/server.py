@@ -49,6 +49,7 @@ class Call:
     status: int
     response: JsonDict
     injected: bool = False  # the answer came from fail_next()
+    dropped: bool = False  # carried out, but the answer was never sent (drop_response_next())
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -84,6 +85,8 @@ class Call:
         outcome = "ok" if self.ok else f"-> {self.status} {self.description!r}"
         if self.injected:
             outcome += " (injected)"
+        if self.dropped:
+            outcome += " (answer dropped)"
         return " ".join(bits) + f" {outcome}"
 
 
@@ -105,7 +108,7 @@ class Delivery:
 @dataclass
 class _Failure:
     remaining: int
-    error: ApiError
+    error: ApiError | None  # None: carry the call out, then drop the answer
     methods: frozenset[str] | None  # None: every method except getUpdates
 
     def matches(self, method: str) -> bool:
@@ -282,12 +285,6 @@ class FakeBotServer:
         calls it continually, which would make "the next call" a race); name getUpdates
         explicitly to break polling.
         """
-        if n < 1:
-            raise ValueError("n must be >= 1")
-        methods: frozenset[str] | None = None
-        if method is not None:
-            names = [method] if isinstance(method, str) else list(method)
-            methods = frozenset(self._canonical(name) for name in names)
         if status == 429:
             error = ApiError(
                 429,
@@ -302,16 +299,32 @@ class FakeBotServer:
             error = ApiError(status, description or phrase)
         else:
             error = ApiError(status, description)
+        self._inject(n, error, method)
+
+    def drop_response_next(self, n: int = 1, *, method: str | Iterable[str] | None = None) -> None:
+        """Carry out the next `n` matching calls, then close their connection without
+        answering: the request reached Telegram, its answer was lost on the way back (the
+        client sees "Server disconnected without sending a response"). The call is recorded
+        with its would-be answer and `dropped=True`. `method` as for fail_next."""
+        self._inject(n, None, method)
+
+    def _inject(self, n: int, error: ApiError | None, method: str | Iterable[str] | None) -> None:
+        if n < 1:
+            raise ValueError("n must be >= 1")
+        methods: frozenset[str] | None = None
+        if method is not None:
+            names = [method] if isinstance(method, str) else list(method)
+            methods = frozenset(self._canonical(name) for name in names)
+        # One list for both kinds: injections apply in the order the test made them.
         self._failures.append(_Failure(n, error, methods))
 
-    def _take_failure(self, method: str) -> ApiError | None:
+    def _take_failure(self, method: str) -> _Failure | None:
         for failure in self._failures:
             if failure.matches(method):
                 failure.remaining -= 1
                 if failure.remaining == 0:
                     self._failures.remove(failure)
-                e = failure.error
-                return ApiError(e.status, e.description, parameters=e.parameters)
+                return failure
         return None
 
     def _canonical(self, method: str) -> str:
@@ -336,7 +349,7 @@ class FakeBotServer:
             return web.json_response(body, status=404)
         method = spec_method.name
         params: dict[str, Any] = {}
-        injected = False
+        injected = dropped = False
         try:
             raw, files = await self._read_params(request)
             params = {**raw, **files}
@@ -349,9 +362,11 @@ class FakeBotServer:
                             f"ignore it; not in Bot API {self.spec.version})"
                         )
             failure = self._take_failure(method)
-            if failure is not None:
+            if failure is not None and failure.error is not None:
                 injected = True
-                raise failure
+                e = failure.error
+                raise ApiError(e.status, e.description, parameters=e.parameters)
+            dropped = failure is not None
             result = await self._dispatch(method, params)
             for problem in self.spec.validate_result(spec_method, result):
                 self._protocol_error(f"{method} returned an invalid result: {problem}")
@@ -362,8 +377,13 @@ class FakeBotServer:
             self._protocol_error(f"{method}: the fake crashed:\n{traceback.format_exc()}")
             status = 500
             body = {"ok": False, "error_code": 500, "description": "Internal Server Error"}
-        await self._record(method, params, status, body, injected=injected)
+        await self._record(method, params, status, body, injected=injected, dropped=dropped)
         await self._changed()
+        if dropped:
+            assert request.transport is not None
+            request.transport.abort()
+            # How aiohttp ends a handler whose connection is gone: nothing is written.
+            raise asyncio.CancelledError
         return web.json_response(body, status=status)
 
     async def _read_params(
@@ -529,9 +549,11 @@ class FakeBotServer:
         body: JsonDict,
         *,
         injected: bool = False,
+        dropped: bool = False,
     ) -> Call:
         call = Call(len(self.calls), method, copy.deepcopy(params), status, copy.deepcopy(body))
         call.injected = injected
+        call.dropped = dropped
         self.calls.append(call)
         async with self._calls_cond:
             self._calls_cond.notify_all()
