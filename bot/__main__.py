@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+# Nothing but the standard library before this: the stop signals are taken over first
+# thing, so that a SIGTERM while the rest loads is a clean stop rather than a death.
+from bot.stopping import stop_requests
 
-from bot.settings import Settings, describe_error
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from bot.settings import Settings, describe_error
+
     try:
         return Settings()  # type: ignore[call-arg]  # fields come from the environment
     except ValidationError as exc:
@@ -21,6 +29,7 @@ def load_settings() -> Settings:
 
 
 def main() -> None:
+    stop_requests.install()
     settings = load_settings()
     logging.basicConfig(
         level=logging.INFO,

@@ -6,15 +6,17 @@ handlers → bot → storage.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseHandler, Defaults, ExtBot
 
 from bot.booking.service import BookingService
@@ -24,6 +26,7 @@ from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
 from bot.services import Services, utc_now
 from bot.settings import Settings
+from bot.stopping import stop_requests
 from bot.transport import PatientRateLimiter
 from bot.trips.service import TripService
 from handlers import (
@@ -49,6 +52,7 @@ from handlers.context import CONTEXT_TYPES, BotData, CovoisinApp, CovoisinContex
 from handlers.conversations import FORM_TIMEOUT, OpenForms
 from handlers.menus import publish_menus
 from storage import Repositories
+from storage.db import Database
 from storage.persistence import LazyDatabase, SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -68,9 +72,18 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
 
     # Opened by the persistence when PTB's initialize() loads it, before post_init.
     database = LazyDatabase(settings.db_path)
+    # A stop may come at any step of the start: post_shutdown closes the database if it
+    # was opened, whether or not post_init got as far as the services.
+    opened: list[Database] = []
+
+    async def open_database() -> Database:
+        db = await database.get()
+        if not opened:
+            opened.append(db)
+        return db
 
     async def open_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        db = await database.get()
+        db = await open_database()
         repos = Repositories.over(db)
         app.bot_data.attach(
             Services(
@@ -96,13 +109,14 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
         log.info("ready as @%s, database %s", app.bot.username, settings.db_path)
 
     async def close_resources(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        await app.bot_data.services.repos.db.close()
-        log.info("database closed")
+        while opened:
+            await opened.pop().close()
+            log.info("database closed")
 
     application: CovoisinApp = (
         ApplicationBuilder()
         .application_class(CovoisinApplication)
-        .persistence(SqlitePersistence(database.get, forget_after=FORM_TIMEOUT))
+        .persistence(SqlitePersistence(open_database, forget_after=FORM_TIMEOUT))
         .token(settings.token.get_secret_value())
         .base_url(settings.api_base_url)
         .base_file_url(file_url_for(settings.api_base_url))
@@ -178,9 +192,25 @@ _LISTEN_ERRORS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES}
 
 
 def run(settings: Settings) -> None:
+    stop_requests.install()  # done already by `python -m bot`, earlier
     application = build_application(settings)
+    updater = application.updater
+    assert updater is not None  # ApplicationBuilder makes one
+
     if not settings.webhook_url:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+        def on_polling_error(exc: TelegramError) -> None:
+            # As run_polling does: a failed getUpdates goes to the error handler.
+            application.create_task(application.process_error(error=exc, update=None))
+
+        asyncio.run(
+            _serve(
+                application,
+                lambda: updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, error_callback=on_polling_error
+                ),
+            )
+        )
         return
     # A fresh secret at each start costs nothing: the bot registers it with Telegram before
     # the first update can arrive, and Telegram sends the latest one with every update.
@@ -197,13 +227,18 @@ def run(settings: Settings) -> None:
     )
     try:
         # The same allowed_updates and pending-update handling as polling.
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
+        asyncio.run(
+            _serve(
+                application,
+                lambda: updater.start_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path=settings.webhook_path,
+                    webhook_url=settings.webhook_url,
+                    secret_token=secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                ),
+            )
         )
     except OSError as exc:
         # Socket errors carry no file name; a file the bot could not open does.
@@ -214,3 +249,50 @@ def run(settings: Settings) -> None:
             f"{settings.webhook_port} ({exc.strerror}): set BOT_WEBHOOK_PORT to a free port "
             "above 1023 (and BOT_WEBHOOK_LISTEN to an address of this machine)"
         ) from None
+
+
+async def _serve(application: CovoisinApp, start_updates: Callable[[], Awaitable[object]]) -> None:
+    """PTB's run_polling / run_webhook (initialize, post_init, the updater, start; then stop
+    and shut down), except for the stop signals: PTB raises SystemExit wherever the loop
+    is, which leaves a start-up step half done and, at a second signal, the shutdown too.
+    Here the first signal cancels the start or the run, further ones change nothing, and
+    the shutdown undoes whatever the start got to, the database closed last."""
+    running = asyncio.create_task(_start_and_run(application, start_updates))
+
+    def stop() -> None:
+        if not running.done() and not running.cancelling():
+            log.info("stop signal received, stopping")
+            running.cancel()
+
+    stop_requests.connect(asyncio.get_running_loop(), stop)
+    try:
+        await asyncio.wait([running])
+        await _shut_down(application)
+    finally:
+        stop_requests.disconnect()
+    if not running.cancelled():
+        running.result()  # a start that failed (a port already taken...): raised, now
+
+
+async def _start_and_run(
+    application: CovoisinApp, start_updates: Callable[[], Awaitable[object]]
+) -> None:
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await start_updates()
+    await application.start()
+    await asyncio.get_running_loop().create_future()  # until stopped
+
+
+async def _shut_down(application: CovoisinApp) -> None:
+    """PTB's own shutdown sequence, each step only if the start got that far."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
+    await application.shutdown()  # flushes the persistence, if initialize() completed
+    if application.post_shutdown:
+        await application.post_shutdown(application)

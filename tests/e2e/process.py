@@ -34,9 +34,8 @@ class BotProcess:
         env.update(self.extra_env)
         return env
 
-    async def start(self) -> None:
-        """Start and wait until the bot polls for updates, or has set its webhook: from then
-        on it answers (the fake retries pushes until its server listens)."""
+    async def launch(self) -> None:
+        """Start the process, without waiting for it to be up (to catch it while starting)."""
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -47,6 +46,11 @@ class BotProcess:
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
             )
+
+    async def start(self) -> None:
+        """Start and wait until the bot polls for updates, or has set its webhook: from then
+        on it answers (the fake retries pushes until its server listens)."""
+        await self.launch()
         try:
             if self.extra_env.get("BOT_WEBHOOK_URL"):
                 await self.fake.wait_webhook(timeout=30)
@@ -58,12 +62,22 @@ class BotProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    async def terminate(self) -> int:
-        """SIGTERM, as systemd or Docker would send, and the exit code."""
+    def send_sigterm(self, times: int = 1) -> None:
+        """SIGTERM, as systemd or Docker would send; `times` in a row, as a supervisor that
+        signals the whole process group (or an impatient operator) does."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(STOP_TIMEOUT):
+        for _ in range(times):
+            self.process.send_signal(signal.SIGTERM)
+
+    async def exit_code(self, timeout: float = STOP_TIMEOUT) -> int:  # noqa: ASYNC109 (asyncio.timeout inside)
+        assert self.process is not None
+        async with asyncio.timeout(timeout):
             return await self.process.wait()
+
+    async def terminate(self, times: int = 1, timeout: float = STOP_TIMEOUT) -> int:  # noqa: ASYNC109
+        """SIGTERM (`times` in a row) and the exit code."""
+        self.send_sigterm(times)
+        return await self.exit_code(timeout)
 
     async def kill(self) -> int:
         assert self.process is not None
