@@ -9,8 +9,11 @@ and old buttons stay on screen).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import NamedTuple
+
+from bot.ids import ID_RANGE
 
 VERSION = "v1"
 _DATA = re.compile(r"v1:([a-z]{2,8}):(-?[0-9]{1,19})(?::([a-z0-9_]{1,16}))?")
@@ -84,4 +87,23 @@ def parse_callback(data: str | None) -> Callback | None:
         kind = Kind(match.group(1))
     except ValueError:
         return None
-    return Callback(kind, int(match.group(2)), match.group(3))
+    target = int(match.group(2))
+    if target not in ID_RANGE:
+        return None
+    return Callback(kind, target, match.group(3))
+
+
+def button_of(*kinds: Kind, options: tuple[str | None, ...] = ()) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: our button of one of these kinds (and one of these
+    options). Data that does not parse matches no feature and reaches the catch-all, which
+    answers it politely."""
+
+    def matches(data: object) -> bool:
+        callback = parse_callback(data) if isinstance(data, str) else None
+        return (
+            callback is not None
+            and callback.kind in kinds
+            and (not options or callback.option in options)
+        )
+
+    return matches

@@ -9,6 +9,8 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
+from bot.ids import ID_RANGE
+
 _PAYLOAD = re.compile(r"^([a-z]+)(?:_(-?\d{1,20}))?$")
 
 
@@ -39,6 +41,8 @@ def parse_payload(payload: str) -> DeepLink | None:
     except ValueError:
         return None
     argument = int(match.group(2)) if match.group(2) else None
+    if argument is not None and argument not in ID_RANGE:
+        return None
     return DeepLink(action, argument)
 
 

@@ -35,6 +35,17 @@ class Phrase(str):
 
 Entry = str | tuple[str, ...]
 
+# What a member typed, repeated in an answer, is cut after this many characters: enough to
+# recognise it (« samdi aprem », a car's name), and a pasted page cannot push the answer
+# over Telegram's 4,096 characters.
+ECHO_LENGTH = 60
+
+
+def echo(typed: str, limit: int = ECHO_LENGTH) -> str:
+    """A member's own words, to repeat back: on one line, and shortened with an ellipsis."""
+    text = " ".join(typed.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
 
 @dataclass(frozen=True, slots=True)
 class LanguageCatalog:

@@ -7,8 +7,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.booking import CarRefusalReason, CarRefused
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.dates import DateParseError, Interval, parse_availability, parse_interval
+from bot.i18n import echo
 from handlers.context import CovoisinContext
 from handlers.delivery import open_private_chat_line, tell_privately
 from handlers.guards import is_group_member
@@ -64,7 +65,7 @@ async def _post_window(update: Update, context: CovoisinContext, kind: WindowKin
     try:
         when = parse_availability(place.mention.when, now)
     except DateParseError as error:
-        await message.reply_text(say(error.message_key, text=error.text))
+        await message.reply_text(say(error.message_key, text=echo(error.text)))
         return
     result = await context.services.booking.add_window(car.id, user.id, when, kind)
     if isinstance(result, CarRefused):
@@ -170,7 +171,7 @@ async def free_cars(update: Update, context: CovoisinContext) -> None:
     try:
         interval = parse_interval(text, now)
     except DateParseError as error:
-        await message.reply_text(say(error.message_key, text=error.text))
+        await message.reply_text(say(error.message_key, text=echo(error.text)))
         return
     cars = [
         car
@@ -189,7 +190,7 @@ async def free_cars(update: Update, context: CovoisinContext) -> None:
                 car=car_title(car.name),
                 owner=await first_name(context, car.owner_id),
                 car_key=car.name_key,
-                when_text=text,
+                when_text=echo(text),
             )
         )
     await message.reply_text("\n".join(lines))
@@ -200,5 +201,5 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
         CommandHandler(["available", "dispo"], post_available, MESSAGE),
         CommandHandler(["unavailable", "indispo"], post_unavailable, MESSAGE),
         CommandHandler(["free", "libre"], free_cars, MESSAGE),
-        CallbackQueryHandler(on_delete_window, pattern=r"^v1:wdel:"),
+        CallbackQueryHandler(on_delete_window, pattern=button_of(Kind.WINDOW_DELETE)),
     ]

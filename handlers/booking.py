@@ -25,10 +25,11 @@ from bot.booking import (
     Refusal,
     RefusalReason,
     Requested,
+    Withdrawn,
 )
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.dates import DateParseError, Interval, parse_interval
-from bot.i18n import Html
+from bot.i18n import Html, echo
 from handlers.admins import admin_in_group, is_admin, sent_as_group
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.delivery import (
@@ -116,7 +117,7 @@ async def _request(update: Update, context: CovoisinContext, place: Place) -> No
     try:
         interval = parse_interval(place.mention.when, now)
     except DateParseError as error:
-        await message.reply_text(say(error.message_key, text=error.text))
+        await message.reply_text(say(error.message_key, text=echo(error.text)))
         return
     banned = await context.services.moderation.is_banned(place.chat_id, user.id)
     # Said first: a suspended member has no charter to accept nor voucher to find.
@@ -247,7 +248,7 @@ async def _unknown_car_text(context: CovoisinContext, place: Place) -> str:
         return place.say("booking.refusal.no_cars")
     return place.say(
         "booking.refusal.unknown_car",
-        name=place.mention.first_word or "",
+        name=echo(place.mention.first_word or ""),
         names=", ".join(car.name for car in cars),
     )
 
@@ -320,6 +321,8 @@ async def _still_in_group(context: CovoisinContext, query: CallbackQuery, bookin
 
 
 async def _refused(query: CallbackQuery, context: CovoisinContext, refused: ActionRefused) -> None:
+    """Someone who may not decide is only answered; the prompt stays as it was for the one
+    who may. A manager pressing again (a double tap, a co-manager) sees the decision made."""
     say = await personal_speaker(context, query.from_user)
     reason = refused.reason
     if reason is ActionRefusalReason.NOT_FOUND:
@@ -341,19 +344,86 @@ async def _refused(query: CallbackQuery, context: CovoisinContext, refused: Acti
             "booking.decided.conflict",
             car=car_title(car.name) if car else "",
             taken=when_short(say, refused.holder.start, refused.holder.end),
-            borrower=await first_name(context, booking.borrower_id),
-            when=when_short(say, booking.start, booking.end),
         )
     elif reason is ActionRefusalReason.EXPIRED:
         text = say("booking.decided.expired")
+    elif booking is not None and (reason_key := await _borrower_reason(context, refused)):
+        say = await personal_speaker(context, query.from_user, booking.chat_id)
+        text = say(reason_key, borrower=await first_name(context, booking.borrower_id))
+    elif booking is not None and (decision := await _decision_text(context, query, booking)):
+        # The same words as the press that decided: pressed twice, the prompt reads the same.
+        await query.answer(say("booking.decided.already"))
+        await close_prompt(query, decision, group_id=booking.chat_id)
+        return
     else:
         text = say("booking.decided.already")
     await query.answer(text, show_alert=True)
-    await close_prompt(query, text)
+    # No booking to name a group by: only the presser's own private prompt closes.
+    await close_prompt(query, text, group_id=booking.chat_id if booking else 0)
+
+
+async def _borrower_reason(context: CovoisinContext, refused: ActionRefused) -> str | None:
+    """The message key saying that the borrower is why nothing can be decided: they left
+    the group, were suspended, or withdrew the request themselves."""
+    booking = refused.booking
+    if refused.reason is ActionRefusalReason.BORROWER_GONE:
+        return "booking.decided.borrower_gone"
+    if refused.reason is ActionRefusalReason.BORROWER_SUSPENDED:
+        return "booking.decided.borrower_suspended"
+    if (
+        booking is None
+        or booking.status is not BookingStatus.CANCELLED
+        or booking.cancelled_by != booking.borrower_id
+    ):
+        return None
+    if await context.services.repos.groups.member(booking.chat_id, booking.borrower_id) is None:
+        return "booking.decided.borrower_gone"
+    return "booking.decided.withdrawn"
+
+
+async def _decision_text(
+    context: CovoisinContext, query: CallbackQuery, booking: Booking
+) -> str | None:
+    """What the prompt says once a manager accepted or declined this request; None when
+    nobody decided it (cancelled, expired)."""
+    if booking.decided_by is None:
+        return None
+    if booking.status is BookingStatus.DECLINED:
+        outcome = "declined"
+    elif booking.status in (
+        BookingStatus.ACCEPTED,
+        BookingStatus.ACTIVE,
+        BookingStatus.RETURNED,
+        BookingStatus.CLOSED,
+        BookingStatus.NO_SHOW,
+    ):
+        outcome = "accepted"
+    else:
+        return None
+    car = await context.services.booking.car(booking.car_id)
+    say = await personal_speaker(context, query.from_user, booking.chat_id)
+    by_presser = booking.decided_by == query.from_user.id
+    return say(
+        f"booking.decided.{outcome}" if by_presser else f"booking.decided.{outcome}_by",
+        manager=await first_name(context, booking.decided_by),
+        borrower=await first_name(context, booking.borrower_id),
+        car=car_title(car.name) if car else "",
+        when=when_short(say, booking.start, booking.end),
+    )
 
 
 async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
-    result = await context.services.booking.accept(booking_id, query.from_user.id)
+    service = context.services.booking
+    booking = await service.get(booking_id)
+    if (
+        booking is not None
+        and query.from_user.id in await service.managers(booking.car_id)
+        and not await is_group_member(context, booking.chat_id, booking.borrower_id)
+    ):
+        # Telegram knows who is in the group now; the bot may have missed the departure
+        # (it is told only when it is an admin or sees the service message).
+        await withdraw_departed(context, booking.chat_id, booking.borrower_id)
+    result = await service.accept(booking_id, query.from_user.id)
     if isinstance(result, ActionRefused):
         await _refused(query, context, result)
         return
@@ -372,6 +442,7 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
             car=car_title(car.name),
             when=when_short(say, booking.start, booking.end),
         ),
+        group_id=booking.chat_id,
     )
     decider = query.from_user.first_name
     outcomes = [await _outcome(context, booking, car, "booking.outcome.accepted", decider)]
@@ -393,7 +464,7 @@ async def _ask_decline_reason(
         await query.answer(say("button.not_yours"), show_alert=True)
         return
     if booking.status is not BookingStatus.PENDING:
-        await _refused(query, context, ActionRefused(ActionRefusalReason.ALREADY_HANDLED))
+        await _refused(query, context, ActionRefused(ActionRefusalReason.ALREADY_HANDLED, booking))
         return
     buttons = [
         [
@@ -440,12 +511,59 @@ async def _decline(
             car=car_title(result.car.name),
             when=when_short(say, result.booking.start, result.booking.end),
         ),
+        group_id=result.booking.chat_id,
     )
     key = "booking.outcome.declined_reason" if reason_text else "booking.outcome.declined"
     outcome = await _outcome(
         context, result.booking, result.car, key, query.from_user.first_name, reason_text or ""
     )
     await tell_each_privately(context, [outcome], group_chat_id=result.booking.chat_id)
+
+
+async def withdraw_departed(context: CovoisinContext, chat_id: int, user_id: int) -> None:
+    """A member left the group (bot.booking.service.member_left says what that changes):
+    each person concerned is told privately; the group hears nothing, as someone leaving
+    is not news the bot should post."""
+    departed = await context.services.booking.member_left(chat_id, user_id)
+    gone = await first_name(context, user_id)
+    notices = []
+    for withdrawn in departed.withdrawn:
+        booking = withdrawn.booking
+        # What it was before: a request, or a booking the owner counted on.
+        key = "notice_booked" if booking.decided_at is not None else "notice"
+        for manager in withdrawn.managers:
+            say = await member_speaker(context, manager, chat_id)
+            notices.append(
+                _departure_notice(say, manager, f"booking.departed.{key}", gone, withdrawn)
+            )
+    for view in departed.called_off:
+        key = "owner_booked" if view.booking.decided_at is not None else "owner"
+        borrower = view.booking.borrower_id
+        say = await member_speaker(context, borrower, chat_id)
+        notices.append(_departure_notice(say, borrower, f"booking.departed.{key}", gone, view))
+    for car in departed.paused:
+        say = await member_speaker(context, user_id, chat_id)
+        notices.append(Private(user_id, say("booking.departed.paused", car=car_title(car.name))))
+    touched_all: list[Withdrawn | BookingView] = [*departed.withdrawn, *departed.called_off]
+    for touched in touched_all:
+        cancel_expiry(context.job_queue, touched.booking.id)
+        cancel_reminders(context.job_queue, touched.booking.id)
+    await tell_each_privately(context, notices, group_chat_id=chat_id, nudge_in_group=False)
+
+
+def _departure_notice(
+    say: Speaker, reader: int, key: str, gone: str, touched: Withdrawn | BookingView
+) -> Private:
+    """To a manager about the borrower who left, or to a borrower about the owner who did."""
+    booking = touched.booking
+    text = say(
+        key,
+        borrower=gone,
+        owner=gone,
+        car=car_title(touched.car.name),
+        when=when_long(say, booking.start, booking.end),
+    )
+    return Private(reader, text)
 
 
 async def _outcome(
@@ -641,13 +759,19 @@ async def on_cancel_button(update: Update, context: CovoisinContext) -> None:
         return
     if not await _still_in_group(context, query, callback.target):
         return
-    reply = await _cancel(context, query.from_user.id, callback.target)
+    reply, cancelled_in = await _cancel(context, query.from_user.id, callback.target)
     await query.answer(reply, show_alert=True)
-    await close_prompt(query, reply)
+    if cancelled_in is not None:
+        # Only the press that cancelled changes the message: anyone can press a button in
+        # the group, and a refused press leaves it as it was for the one it is meant for.
+        await close_prompt(query, reply, group_id=cancelled_in)
 
 
-async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> str:
-    """Cancel and tell the others; the text for the member who cancelled."""
+async def _cancel(
+    context: CovoisinContext, user_id: int, booking_id: int
+) -> tuple[str, int | None]:
+    """Cancel and tell the others; the text for the member who pressed, and the group of
+    the booking it cancelled (None when it did not)."""
     user = await context.services.repos.users.get(user_id)
     booking = await context.services.booking.get(booking_id)
     chat_id = booking.chat_id if booking else None
@@ -659,12 +783,12 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
     result = await context.services.booking.cancel(booking_id, user_id)
     if isinstance(result, ActionRefused):
         if result.reason is ActionRefusalReason.NOT_YOURS:
-            return say("button.not_yours")
+            return say("button.not_yours"), None
         if result.reason is ActionRefusalReason.NOT_FOUND:
-            return say("button.stale")
+            return say("button.stale"), None
         if result.booking is not None and result.booking.status is BookingStatus.ACTIVE:
-            return say("cancel.too_late")
-        return say("booking.decided.already")
+            return say("cancel.too_late"), None
+        return say("booking.decided.already"), None
     assert isinstance(result, Cancelled)
     cancel_expiry(context.job_queue, result.booking.id)
     cancel_reminders(context.job_queue, result.booking.id)
@@ -692,7 +816,8 @@ async def _cancel(context: CovoisinContext, user_id: int, booking_id: int) -> st
         )
     await tell_each_privately(context, notices, group_chat_id=booking.chat_id)
     key = "cancel.done_late" if result.late else "cancel.done"
-    return say(key, car=car_title(car.name), when=when_short(say, booking.start, booking.end))
+    text = say(key, car=car_title(car.name), when=when_short(say, booking.start, booking.end))
+    return text, booking.chat_id
 
 
 # A group admin cancelling someone else's booking
@@ -711,7 +836,7 @@ async def admin_cancel_list(update: Update, context: CovoisinContext) -> None:
     if car is None:
         names = ", ".join(car_title(listed.name) for listed in await service.cars(chat.id))
         await message.reply_text(
-            say("booking.refusal.unknown_car", name=context.args[0], names=names or "—")
+            say("booking.refusal.unknown_car", name=echo(context.args[0]), names=names or "—")
         )
         return
     now = context.services.clock()
@@ -744,14 +869,17 @@ async def on_admin_cancel(update: Update, context: CovoisinContext) -> None:
         return
     service = context.services.booking
     booking = await service.get(callback.target)
-    if booking is None:
+    pressed_in = query.message.chat.id if query.message else None
+    if booking is None or pressed_in != booking.chat_id:
+        # The list is posted in the booking's own group; anywhere else the data was forged.
         say = await personal_speaker(context, query.from_user)
         await query.answer(say("button.stale"), show_alert=True)
         return
-    say = await group_speaker(context, booking.chat_id)
     if not await is_admin(context, booking.chat_id, query.from_user.id):
+        say = await personal_speaker(context, query.from_user, booking.chat_id)
         await query.answer(say("admin.only"), show_alert=True)
         return
+    say = await group_speaker(context, booking.chat_id)
     result = await service.cancel(
         booking.id, query.from_user.id, chat_id=booking.chat_id, is_admin=True
     )
@@ -801,8 +929,8 @@ def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, Non
         ),
         CommandHandler(["bookings", "resas"], my_bookings, MESSAGE),
         CommandHandler(["cancel", "annuler"], cancel_command, MESSAGE),
-        CallbackQueryHandler(on_decision, pattern=r"^v1:(acc|dec):"),
-        CallbackQueryHandler(on_cancel_button, pattern=r"^v1:can:"),
-        CallbackQueryHandler(on_admin_cancel, pattern=r"^v1:acan:"),
-        CallbackQueryHandler(on_charter_accepted, pattern=r"^v1:charter:"),
+        CallbackQueryHandler(on_decision, pattern=button_of(Kind.ACCEPT, Kind.DECLINE)),
+        CallbackQueryHandler(on_cancel_button, pattern=button_of(Kind.CANCEL)),
+        CallbackQueryHandler(on_admin_cancel, pattern=button_of(Kind.ADMIN_CANCEL)),
+        CallbackQueryHandler(on_charter_accepted, pattern=button_of(Kind.CHARTER)),
     ]

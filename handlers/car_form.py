@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -42,7 +41,7 @@ from bot.booking import (
     name_key,
 )
 from bot.booking.names import NAME_MAX_LENGTH
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.contribution import (
     MAX_PER_DAY_CENTS,
     MAX_PER_KM_CENTS,
@@ -51,7 +50,7 @@ from bot.contribution import (
     parse_contribution,
 )
 from bot.deeplinks import Action, DeepLink, parse_payload, start_url
-from bot.i18n import Html
+from bot.i18n import Html, echo
 from handlers.context import CovoisinContext
 from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
 from handlers.delivery import deliver_pending
@@ -189,20 +188,6 @@ def _keep(context: CovoisinContext, form: CarForm | None) -> None:
         context.user_data.pop(_FORM, None)
     else:
         context.user_data[_FORM] = plain(form)
-
-
-def button_of(kind: Kind, *options: str | None) -> Callable[[object], bool]:
-    """A CallbackQueryHandler pattern: our button of this kind (and one of these options)."""
-
-    def matches(data: object) -> bool:
-        callback = parse_callback(data) if isinstance(data, str) else None
-        return (
-            callback is not None
-            and callback.kind is kind
-            and (not options or callback.option in options)
-        )
-
-    return matches
 
 
 async def rebutton(
@@ -431,7 +416,7 @@ def _energy_named(context: CovoisinContext, text: str) -> Energy | None:
 def _contribution_problem(say: Speaker, problem: ContributionProblem, text: str) -> str:
     return say(
         f"cars.retry.contribution.{problem.value}",
-        text=text,
+        text=echo(text),
         per_km=format_amount(MAX_PER_KM_CENTS, say.language),
         per_day=format_amount(MAX_PER_DAY_CENTS, say.language),
     )
@@ -445,7 +430,7 @@ async def _read_text(
     if step is Step.NAME:
         name = text.strip()
         if not is_valid_name(name):
-            return say("cars.retry.name_invalid", name=name, limit=NAME_MAX_LENGTH)
+            return say("cars.retry.name_invalid", name=echo(name), limit=NAME_MAX_LENGTH)
         taken = await context.services.booking.find_car(form.chat_id, name)
         if taken is not None and taken.id != form.editing:
             return say(
@@ -535,7 +520,12 @@ async def start_in_private(update: Update, context: CovoisinContext) -> object:
     if user is None:
         return ConversationHandler.END
     _keep(context, None)
-    groups = await context.services.repos.groups.groups_of(user.id)
+    # Telegram knows who is in a group now: a group they left is not offered, nor named.
+    groups = [
+        group
+        for group in await context.services.repos.groups.groups_of(user.id)
+        if await is_group_member(context, group.chat_id, user.id)
+    ]
     if len(groups) == 1:
         return await _begin(context, user, groups[0].chat_id)
     say = await personal_speaker(context, user)
@@ -576,6 +566,11 @@ async def group_picked(update: Update, context: CovoisinContext) -> object:
     callback = parse_callback(query.data) if query else None
     if query is None or callback is None:
         return None
+    if not await is_group_member(context, callback.target, query.from_user.id):
+        # A group they left since, or a forged id: the choice stays open for the others.
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("cars.add.not_member"), show_alert=True)
+        return None
     await query.answer()
     await rebutton(query, None, show_choice=True)
     return await _begin(context, query.from_user, callback.target)
@@ -592,12 +587,15 @@ async def group_not_picked(update: Update, context: CovoisinContext) -> object:
 
 async def _begin(context: CovoisinContext, user: TgUser, chat_id: int) -> object:
     group = await context.services.repos.groups.get(chat_id)
-    say = await personal_speaker(context, user, chat_id if group else None)
-    if group is None or not group.active:
-        await context.bot.send_message(user.id, say("cars.add.group_unknown"))
+    # The link or button names a group by its id, which anyone can type: until Telegram
+    # says this person is in it, nothing about it is told, its title included.
+    if group is None or not await is_group_member(context, chat_id, user.id):
+        say = await personal_speaker(context, user)
+        await context.bot.send_message(user.id, say("cars.add.not_member"))
         return ConversationHandler.END
-    if not await is_group_member(context, chat_id, user.id):
-        await context.bot.send_message(user.id, say("cars.add.not_member", group=group.title))
+    say = await personal_speaker(context, user, chat_id)
+    if not group.active:
+        await context.bot.send_message(user.id, say("cars.add.group_unknown"))
         return ConversationHandler.END
     if await context.services.moderation.is_banned(chat_id, user.id):
         await context.bot.send_message(user.id, say("admin.ban.cannot_list", group=group.title))
@@ -739,9 +737,7 @@ async def _save_new(context: CovoisinContext, user: TgUser, say: Speaker, form: 
     # meanwhile, lists nothing there.
     if not await is_group_member(context, form.chat_id, user.id):
         _keep(context, None)
-        await context.bot.send_message(
-            user.id, say("cars.form.no_longer_member", group=form.group_title)
-        )
+        await context.bot.send_message(user.id, say("cars.form.no_longer_member"))
         return ConversationHandler.END
     if await context.services.moderation.is_banned(form.chat_id, user.id):
         _keep(context, None)
@@ -797,6 +793,11 @@ async def _save_change(
     context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm
 ) -> object:
     assert form.editing is not None
+    if not await is_group_member(context, form.chat_id, user.id):
+        # They left while the form was open: a car of that group is theirs to change no more.
+        _keep(context, None)
+        await context.bot.send_message(user.id, say("cars.refusal.not_manager"))
+        return ConversationHandler.END
     result = await context.services.booking.update_car(form.editing, user.id, form.draft())
     if isinstance(result, CarRefused) and result.reason is CarRefusalReason.NAME_TAKEN:
         return await _name_taken_meanwhile(context, user, say, form)
@@ -854,7 +855,7 @@ async def on_stale_button(update: Update, context: CovoisinContext) -> None:
 
 def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, object]]:
     form_button = button_of(Kind.FORM)
-    picked = button_of(Kind.PICK_GROUP, PICK_OPTION)
+    picked = button_of(Kind.PICK_GROUP, options=(PICK_OPTION,))
     cancel = CommandHandler(["cancel", "annuler"], on_cancel, PRIVATE)
     stale: CallbackQueryHandler[CovoisinContext, object] = CallbackQueryHandler(
         on_stale_button, pattern=lambda data: form_button(data) or picked(data)
@@ -870,7 +871,9 @@ def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, obje
                 start_from_link,
                 PRIVATE & filters.Regex(rf"^/start(@\w+)?\s+{Action.ADD_CAR.value}_-?\d+\s*$"),
             ),
-            CallbackQueryHandler(start_edit, pattern=button_of(Kind.CAR_EDIT, *fields)),
+            CallbackQueryHandler(
+                start_edit, pattern=button_of(Kind.CAR_EDIT, options=tuple(fields))
+            ),
         ],
         states={
             CHOOSING_GROUP: [

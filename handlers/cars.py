@@ -13,14 +13,13 @@ from telegram import User as TgUser
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.booking import Booking, Car, CarRefusalReason, CarRefused, name_key
-from bot.callbacks import Callback, Kind, parse_callback
-from bot.i18n import Html
+from bot.callbacks import Callback, Kind, button_of, parse_callback
+from bot.i18n import Html, echo
 from bot.timefmt import format_interval_long
 from handlers import car_form
 from handlers.admins import is_admin
 from handlers.car_form import (
     Step,
-    button_of,
     card,
     card_keyboard,
     energy_label,
@@ -47,7 +46,9 @@ YES, NO, BACK = "yes", "no", "back"
 def _unknown_car(say: Speaker, name: str, cars: list[Car]) -> str:
     if not cars:
         return say("cars.list.group_empty")
-    return say("cars.refusal.unknown_car", name=name, names=", ".join(car.name for car in cars))
+    return say(
+        "cars.refusal.unknown_car", name=echo(name), names=", ".join(car.name for car in cars)
+    )
 
 
 # /voitures
@@ -120,8 +121,16 @@ async def _pressed_car(
     service = context.services.booking
     car = await service.car(callback.target)
     say = await personal_speaker(context, query.from_user, car.chat_id if car else None)
-    if car is None or car.removed_at is not None:
-        await query.answer(say("cars.refusal.stale"))
+    message = query.message
+    # A car's buttons are on its card in a manager's private chat, or on the removal asked
+    # in its own group: on another group's message, the data was forged.
+    elsewhere = (
+        message is not None
+        and is_group(message.chat)
+        and message.chat.id != (car.chat_id if car else None)
+    )
+    if car is None or car.removed_at is not None or elsewhere:
+        await query.answer(say("cars.refusal.stale"), show_alert=True)
         return None
     presser = query.from_user.id
     manages = (admins_too and presser == car.owner_id) or (
@@ -255,7 +264,7 @@ async def remove_command(update: Update, context: CovoisinContext) -> None:
         if is_group(chat):
             await message.reply_text(_unknown_car(say, wanted, cars))
         else:
-            await message.reply_text(say("cars.refusal.not_yours_named", name=wanted))
+            await message.reply_text(say("cars.refusal.not_yours_named", name=echo(wanted)))
         return
     if len(matching) > 1:
         # The same name in two of the member's villages: which one?
@@ -440,7 +449,8 @@ async def named_member(
         username = rest[0]
         found = await context.services.repos.groups.member_by_username(chat_id, username[1:])
         member = None if found is None else (found.user_id, found.first_name)
-        return member if member is not None else username
+        # An unknown @name is repeated in the answer: whatever was typed, kept short.
+        return member if member is not None else echo(username)
     return None
 
 
@@ -485,7 +495,11 @@ def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, obje
         CommandHandler(["comanager", "cogerant"], add_comanager, MESSAGE),
         CallbackQueryHandler(on_pause, pattern=button_of(Kind.CAR_PAUSE)),
         CallbackQueryHandler(on_resume, pattern=button_of(Kind.CAR_RESUME)),
-        CallbackQueryHandler(on_auto_accept, pattern=button_of(Kind.CAR_AUTO, "on", "off")),
-        CallbackQueryHandler(on_remove, pattern=button_of(Kind.CAR_REMOVE, None, YES, NO)),
-        CallbackQueryHandler(on_edit, pattern=button_of(Kind.CAR_EDIT, None, BACK)),
+        CallbackQueryHandler(
+            on_auto_accept, pattern=button_of(Kind.CAR_AUTO, options=("on", "off"))
+        ),
+        CallbackQueryHandler(
+            on_remove, pattern=button_of(Kind.CAR_REMOVE, options=(None, YES, NO))
+        ),
+        CallbackQueryHandler(on_edit, pattern=button_of(Kind.CAR_EDIT, options=(None, BACK))),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Kind
+from bot.callbacks import Kind, button_of
 from bot.export import to_csv
 from handlers.admins import administered_groups, group_choice, picked_group
 from handlers.context import CovoisinContext
@@ -63,5 +63,5 @@ async def _send_export(context: CovoisinContext, user_id: int, chat_id: int) -> 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         CommandHandler("export", export_command, PRIVATE),
-        CallbackQueryHandler(on_export_pick, pattern=r"^v1:export:"),
+        CallbackQueryHandler(on_export_pick, pattern=button_of(Kind.EXPORT)),
     ]

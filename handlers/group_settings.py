@@ -32,7 +32,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
+from bot.i18n import echo
 from bot.moderation.service import GroupSetting, zone_named
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.trips import ReminderKind
@@ -471,7 +472,9 @@ async def zone_written(update: Update, context: CovoisinContext) -> object:
         return ConversationHandler.END
     zone = zone_named(message.text)
     if zone is None:
-        await message.reply_text(say("admin.settings.tz.unknown", text=_excerpt(message.text)))
+        await message.reply_text(
+            say("admin.settings.tz.unknown", text=echo(message.text, ZONE_ECHO_LENGTH))
+        )
         return WRITING_ZONE
     _done_writing(context)
     if not await context.services.moderation.set_timezone(chat_id, user.id, zone):
@@ -481,12 +484,6 @@ async def zone_written(update: Update, context: CovoisinContext) -> object:
     group_say = await group_speaker(context, chat_id)
     await context.bot.send_message(chat_id, _zone_confirmed(context, group_say))
     return ConversationHandler.END
-
-
-def _excerpt(text: str) -> str:
-    """What they wrote, echoed back short: a pasted paragraph is not repeated whole."""
-    text = " ".join(text.split())
-    return text if len(text) <= ZONE_ECHO_LENGTH else text[: ZONE_ECHO_LENGTH - 1] + "…"
 
 
 async def writing_cancelled(update: Update, context: CovoisinContext) -> object:
@@ -511,8 +508,8 @@ def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, obje
         "settings_text",
         forms,
         entry_points=[
-            CallbackQueryHandler(ask_charter, pattern=rf"^v1:set:-?\d+:{_CHARTER}$"),
-            CallbackQueryHandler(ask_zone, pattern=rf"^v1:set:-?\d+:{_OTHER_ZONE}$"),
+            CallbackQueryHandler(ask_charter, pattern=button_of(Kind.SETTING, options=(_CHARTER,))),
+            CallbackQueryHandler(ask_zone, pattern=button_of(Kind.SETTING, options=(_OTHER_ZONE,))),
         ],
         states={
             WRITING_CHARTER: [MessageHandler(PRIVATE_TEXT, charter_written)],
@@ -527,5 +524,5 @@ def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, obje
     return [
         written,
         CommandHandler(["settings", "reglages"], settings_command, MESSAGE),
-        CallbackQueryHandler(on_setting, pattern=r"^v1:set:"),
+        CallbackQueryHandler(on_setting, pattern=button_of(Kind.SETTING)),
     ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Kind
+from bot.callbacks import Kind, button_of
 from bot.moderation.service import GroupSetting
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers.admins import administered_groups, group_choice, picked_group
@@ -107,5 +107,5 @@ def _setting_change(say: Speaker, detail: str) -> str:
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         CommandHandler(["journal", "auditlog"], journal_command, PRIVATE),
-        CallbackQueryHandler(on_journal_pick, pattern=r"^v1:journal:"),
+        CallbackQueryHandler(on_journal_pick, pattern=button_of(Kind.JOURNAL)),
     ]

@@ -14,6 +14,7 @@ from telegram import (
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, TypeHandler, filters
 
 from bot.deeplinks import Action, DeepLink, start_url
+from handlers.booking import withdraw_departed
 from handlers.context import CovoisinContext
 from handlers.delivery import tell_privately
 from handlers.speech import group_speaker, is_group, personal_speaker
@@ -148,7 +149,7 @@ async def member_left(update: Update, context: CovoisinContext) -> None:
         gone = update.effective_message.left_chat_member
     else:
         return
-    await context.services.repos.groups.remove_member(chat.id, gone.id)
+    await withdraw_departed(context, chat.id, gone.id)
     log.info("%s left group %s", gone.id, chat.id)
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.forgetting import ForgetPlan, ForgetRefusalReason, ForgetRefused, Forgotten
 from handlers.booking import cancel_expiry
@@ -230,5 +230,5 @@ def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         CommandHandler(["mydata", "mesdonnees"], my_data, MESSAGE),
         CommandHandler(["forgetme", "oublier"], forget_me, MESSAGE),
-        CallbackQueryHandler(on_forget_button, pattern=r"^v1:forget:"),
+        CallbackQueryHandler(on_forget_button, pattern=button_of(Kind.FORGET)),
     ]

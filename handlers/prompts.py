@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message
+from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from bot.callbacks import parse_callback
@@ -33,15 +33,20 @@ def _other_buttons(
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def close_prompt(query: CallbackQuery, outcome: str) -> None:
+async def close_prompt(query: CallbackQuery, outcome: str, *, group_id: int) -> None:
     """The pressed message keeps its text and shows the outcome; the buttons about the
-    same thing go.
+    same thing go. `group_id` is the group the outcome is about: a message of another
+    group is left alone (button data can be forged onto any message the presser sees, and
+    one village's outcome must not be written into another's chat).
 
     Through editMessageText: PTB adds its default parse_mode to editMessageReplyMarkup,
     a method that has none.
     """
     message = query.message
     if not isinstance(message, Message) or message.text is None:
+        return
+    if message.chat.type in (Chat.GROUP, Chat.SUPERGROUP) and message.chat.id != group_id:
+        log.info("a press about group %s on a message of %s", group_id, message.chat.id)
         return
     remaining = _other_buttons(message.reply_markup, query.data)
     try:

@@ -27,7 +27,8 @@ from telegram.ext import (
 )
 
 from bot.booking import Accepted, Requested
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
+from bot.i18n import echo
 from bot.reputation import (
     COMMENT_MAX_LENGTH,
     FEEDBACK_TAGS,
@@ -39,7 +40,6 @@ from bot.reputation import (
 )
 from bot.request_text import CarMention
 from bot.trips import Trip
-from handlers.car_form import button_of
 from handlers.context import CovoisinApp, CovoisinContext
 from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
 from handlers.delivery import Private, tell_each_privately
@@ -146,7 +146,7 @@ async def _named(
     for word in args:
         if word.startswith("@") and len(word) > 1:
             found = await context.services.repos.groups.member_by_username(chat_id, word[1:])
-            return word if found is None else found.user_id
+            return echo(word) if found is None else found.user_id
     return None
 
 
@@ -193,7 +193,7 @@ async def show_profile(update: Update, context: CovoisinContext) -> None:
             texts.append(await profile_text(context, group_say, found))
     if not texts:
         key = "reputation.unknown_member" if args else "booking.no_group"
-        await message.reply_text(say(key, username=args[0] if args else ""))
+        await message.reply_text(say(key, username=echo(args[0]) if args else ""))
         return
     await message.reply_text("\n\n".join(texts))
 
@@ -658,7 +658,9 @@ async def accept_charter(update: Update, context: CovoisinContext) -> Place | No
     await context.services.reputation.accept_charter(chat_id, query.from_user.id)
     say = await personal_speaker(context, query.from_user, chat_id)
     await query.answer()
-    await close_prompt(query, say("reputation.charter.accepted", name=query.from_user.first_name))
+    await close_prompt(
+        query, say("reputation.charter.accepted", name=query.from_user.first_name), group_id=chat_id
+    )
     kept = context.user_data.pop(_HELD_REQUEST, None) if context.user_data is not None else None
     held = restored(HeldRequest, kept)
     if held is None or held.chat_id != chat_id:

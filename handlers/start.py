@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.deeplinks import Action, parse_payload
 from handlers.context import CovoisinContext
 from handlers.delivery import deliver_pending
+from handlers.guards import is_group_member
 from handlers.speech import personal_speaker
 
 
@@ -20,9 +21,13 @@ async def start(update: Update, context: CovoisinContext) -> None:
     await repos.users.mark_started(user.id, context.services.clock())
     link = parse_payload(context.args[0]) if context.args else None
     group_id = link.argument if link and link.action is Action.GROUP else None
-    # A group's name is told only to its members: the link can be typed by anyone.
-    member = await repos.groups.member(group_id, user.id) if group_id else None
-    group = await repos.groups.get(group_id) if group_id and member else None
+    # A group's name is told only to its members, as Telegram sees them now: the link can
+    # be typed by anyone, and the bot may have missed someone leaving.
+    group = await repos.groups.get(group_id) if group_id else None
+    if group is not None and not (
+        group.active and await is_group_member(context, group.chat_id, user.id)
+    ):
+        group = None
     say = await personal_speaker(context, user, group.chat_id if group else None)
 
     waiting = await repos.pending.undelivered(user.id)

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
 
 from bot.booking import BookingView
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.contribution import format_amount
 from bot.trips import (
     IncidentView,
@@ -413,7 +413,7 @@ async def _all_good(query: CallbackQuery, context: CovoisinContext, booking_id: 
     booking, car = result.booking, result.car
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     await query.answer()
-    await close_prompt(query, say("trip.checked.all_good"))
+    await close_prompt(query, say("trip.checked.all_good"), group_id=booking.chat_id)
     borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
     await tell_privately(
         context,
@@ -435,7 +435,7 @@ async def _resolve(query: CallbackQuery, context: CovoisinContext, incident_id: 
     booking, car = result.trip.booking, result.trip.car
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     await query.answer()
-    await close_prompt(query, say("trip.incident.resolved"))
+    await close_prompt(query, say("trip.incident.resolved"), group_id=booking.chat_id)
     who = await first_name(context, query.from_user.id)
     others = [
         member
@@ -460,7 +460,7 @@ async def _no_show(query: CallbackQuery, context: CovoisinContext, booking_id: i
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     borrower = await first_name(context, booking.borrower_id)
     await query.answer()
-    await close_prompt(query, say("trip.no_show.done", borrower=borrower))
+    await close_prompt(query, say("trip.no_show.done", borrower=borrower), group_id=booking.chat_id)
     borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
     await tell_privately(
         context,
@@ -482,7 +482,7 @@ async def _paid(query: CallbackQuery, context: CovoisinContext, booking_id: int)
     booking, car = result.trip.booking, result.trip.car
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     await query.answer()
-    await close_prompt(query, say("trip.paid.marked"))
+    await close_prompt(query, say("trip.paid.marked"), group_id=booking.chat_id)
     borrower = await first_name(context, booking.borrower_id)
     messages = []
     for manager_id in await still_members(context, booking.chat_id, list(result.trip.managers)):
@@ -506,7 +506,7 @@ async def _paid_confirmed(query: CallbackQuery, context: CovoisinContext, bookin
     booking, car = result.trip.booking, result.trip.car
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     await query.answer()
-    await close_prompt(query, say("trip.paid.confirmed"))
+    await close_prompt(query, say("trip.paid.confirmed"), group_id=booking.chat_id)
     borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
     await tell_privately(
         context,
@@ -589,5 +589,10 @@ async def open_amounts(
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
-        CallbackQueryHandler(on_trip_button, pattern=r"^v1:(ok|resolv|noshow|paid|paidok):"),
+        CallbackQueryHandler(
+            on_trip_button,
+            pattern=button_of(
+                Kind.ALL_GOOD, Kind.RESOLVE, Kind.NO_SHOW, Kind.PAID, Kind.PAID_CONFIRM
+            ),
+        ),
     ]

@@ -29,7 +29,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import Callback, Kind, parse_callback
+from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.trips import (
     FUEL_LEVELS,
     MAX_KM_PER_DAY,
@@ -40,7 +40,7 @@ from bot.trips import (
     parse_odometer,
 )
 from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
-from handlers.car_form import button_of, rebutton
+from handlers.car_form import rebutton
 from handlers.context import CovoisinContext
 from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
 from handlers.render import car_title, moment

@@ -212,6 +212,13 @@ class CarRepository:
         )
         return cursor.rowcount == 1
 
+    async def remove_manager(self, conn: aiosqlite.Connection, car_id: int, user_id: int) -> bool:
+        """True if the member was a manager of the car."""
+        cursor = await conn.execute(
+            "DELETE FROM car_managers WHERE car_id = ? AND user_id = ?", (car_id, user_id)
+        )
+        return cursor.rowcount == 1
+
     async def add_manager(
         self, conn: aiosqlite.Connection, car_id: int, user_id: int, now: datetime
     ) -> bool:

@@ -103,12 +103,11 @@ class GroupRepository:
                 (chat_id, user_id, to_db(now)),
             )
 
-    async def remove_member(self, chat_id: int, user_id: int) -> None:
+    async def remove_member(self, conn: aiosqlite.Connection, chat_id: int, user_id: int) -> None:
         """They left or were removed: they act in this group no more."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM members WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
-            )
+        await conn.execute(
+            "DELETE FROM members WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+        )
 
     async def member(self, chat_id: int, user_id: int) -> Member | None:
         row = await self._db.fetchone(

@@ -129,3 +129,14 @@ class PendingMessageRepository:
             (user_id, chat_id),
         )
         return row is not None
+
+    async def drop_for_group(self, conn: aiosqlite.Connection, user_id: int, chat_id: int) -> int:
+        """They left the group: what was kept for them about it is no longer theirs to read."""
+        cursor = await conn.execute(
+            """
+            DELETE FROM pending_messages
+            WHERE user_id = ? AND chat_id = ? AND delivered_at IS NULL
+            """,
+            (user_id, chat_id),
+        )
+        return cursor.rowcount

@@ -16,9 +16,11 @@ from bot.booking.service import (
     CarRefused,
     CarRemoved,
     Declined,
+    Departed,
     PendingExpiry,
     Requested,
     Upcoming,
+    Withdrawn,
 )
 from bot.booking.status import BookingStatus, can_move
 from storage.models import (
@@ -49,6 +51,7 @@ __all__ = [
     "CarRefused",
     "CarRemoved",
     "Declined",
+    "Departed",
     "Energy",
     "GroupSettings",
     "PendingExpiry",
@@ -58,6 +61,7 @@ __all__ = [
     "Upcoming",
     "Window",
     "WindowKind",
+    "Withdrawn",
     "can_move",
     "is_valid_name",
     "name_key",

@@ -82,6 +82,9 @@ class ActionRefusalReason(StrEnum):
     # still pending but due to expire: the expiry job changes it and tells the borrower
     EXPIRED = "expired"
     CONFLICT = "conflict"
+    # the borrower left the group, or its admins suspended them: nobody to lend to
+    BORROWER_GONE = "borrower_gone"
+    BORROWER_SUSPENDED = "borrower_suspended"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,18 @@ class Withdrawn:
     booking: Booking
     car: Car
     managers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Departed:
+    """A member left a group. `withdrawn`: their requests and bookings there not picked up,
+    now cancelled (the cars' managers are told). `paused`: the cars they own there, now
+    paused. `called_off`: the requests and bookings of those cars not picked up, now
+    cancelled (their borrowers are told)."""
+
+    withdrawn: tuple[Withdrawn, ...] = ()
+    paused: tuple[Car, ...] = ()
+    called_off: tuple[BookingView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,6 +545,10 @@ class BookingService:
             booking, car = found
             if booking.expires_at <= now:
                 return ActionRefused(ActionRefusalReason.EXPIRED, booking)
+            if await self._repos.groups.member(booking.chat_id, booking.borrower_id) is None:
+                return ActionRefused(ActionRefusalReason.BORROWER_GONE, booking)
+            if await self._repos.moderation.is_banned(booking.chat_id, booking.borrower_id):
+                return ActionRefused(ActionRefusalReason.BORROWER_SUSPENDED, booking)
             holders = await self._repos.bookings.busy_overlapping(
                 car.id, booking.start, booking.end
             )
@@ -611,6 +630,43 @@ class BookingService:
             notify = tuple(member for member in involved if member != user_id)
             car = await self._reread_car(booking.car_id)
             return Cancelled(await self._reread(booking.id), car, notify)
+
+    async def member_left(self, chat_id: int, user_id: int) -> Departed:
+        """A member left the group or was removed from it, all in one transaction:
+        - they are no longer a member, so nothing of the group reaches them any more, not
+          even what was kept for them until they opened their private chat;
+        - what they asked for there and have not picked up is cancelled, so an owner's
+          Accept pressed afterwards finds nothing to accept;
+        - they no longer decide for the cars they co-managed there;
+        - the cars they own there are paused (they take them back to the group by coming
+          back), and what was asked of those cars and not picked up is cancelled.
+        A car already on the road stays with its borrower until it is brought back. None of
+        it is a late cancellation: leaving the village is not letting a neighbour down."""
+        now = self._now()
+        repos = self._repos
+        withdrawn, paused, called_off = [], [], []
+        async with self._db.transaction() as conn:
+            await repos.groups.remove_member(conn, chat_id, user_id)
+            await repos.pending.drop_for_group(conn, user_id, chat_id)
+            for booking in await repos.bookings.open_of_borrower(user_id, now):
+                if booking.chat_id != chat_id:
+                    continue
+                if not await repos.bookings.cancel(conn, booking.id, user_id, now, False):
+                    continue  # active: the car is with them
+                car = await self._reread_car(booking.car_id)
+                managers = tuple(await repos.cars.managers(car.id))
+                withdrawn.append(Withdrawn(await self._reread(booking.id), car, managers))
+            for car in await repos.cars.in_group(chat_id):
+                if car.owner_id != user_id:
+                    await repos.cars.remove_manager(conn, car.id, user_id)
+                    continue
+                if not car.paused:
+                    await repos.cars.set_paused(conn, car.id, True)
+                paused.append(await self._reread_car(car.id))
+                for booking in await repos.bookings.open_of_car(car.id, now):
+                    if await repos.bookings.cancel(conn, booking.id, user_id, now, False):
+                        called_off.append(BookingView(await self._reread(booking.id), car))
+        return Departed(tuple(withdrawn), tuple(paused), tuple(called_off))
 
     async def expire(self, booking_id: int, now: datetime | None = None) -> Booking | None:
         """The expiry job: expire the request if it is still pending and due; the expired

@@ -277,6 +277,8 @@ ROWS: dict[str, Row] = {
         done_for=ADMINS,
         done=_admin_cancelled,
         refused=ADMIN_ONLY,
+        # Those who cannot see the group's list can only forge it onto another message.
+        refused_as=STALE_OUTSIDE,
         changed=lambda scene, who: (
             scene.one("SELECT status FROM bookings WHERE id = ?", scene.booking.id) == "cancelled"
             and _audited(scene, who, "cancel_booking")

@@ -91,9 +91,17 @@ async def _second_group(scene: Scene) -> None:
         await join(scene.world.app, person, granges)
 
 
+# What pick_group returns for someone to whom the village is not even offered.
+NOT_OFFERED = "(the group is not offered)"
+
+
 async def pick_group(scene: Scene, who: FakeUser, carrier: Message) -> str:
     choice = await scene.private(who, "/ajouter")
-    assert said("cars.add.pick_group") in word(choice)
+    if said("cars.add.pick_group") not in word(choice):
+        # Telegram says they are not in the village: only their other group is offered,
+        # and the village is not named.
+        assert str(scene.group.title) not in word(choice)
+        return NOT_OFFERED
     since = scene.fake.mark()
     data = button(Kind.PICK_GROUP, scene.group.id, PICK_OPTION)
     answer = await scene.tap(who, choice, data)
@@ -293,7 +301,7 @@ ROWS: dict[str, Row] = {
         done_for=LISTERS,
         done=_intro,
         refused=_not_member,
-        refused_as={Role.BANNED: _cannot_list},
+        refused_as={Role.BANNED: _cannot_list, Role.OUTSIDER: lambda scene, who: NOT_OFFERED},
         changed=_car_listed_by,
         prepare=_second_group,
     ),

@@ -158,6 +158,7 @@ async def test_fifty_accepts_at_once_through_the_handlers_make_one_booking(s: Sc
     ids = []
     for n in range(50):
         borrower = s.fake.add_user(f"Voisin{n}")
+        s.fake.world.set_member(s.village, borrower, "member")
         await join(s.app, borrower, s.village)
         now = services.clock()
         interval = parse_interval(
@@ -349,12 +350,21 @@ async def test_a_manager_who_left_the_group_decides_nothing(s: Scene) -> None:
     await _request(s, s.marie, "clio demain 10h-12h")
     prompt = await s.fake.next_message(chat=s.paul)
     await s.fake.remove_member(s.village, s.paul)
+    # Who leaves takes their car out of the village's pool: Marie hears it, Paul too.
+    told = await s.fake.next_message(chat=s.marie)
+    assert "Paul a quitté le groupe : votre demande de sa Clio est annulée" in told["text"]
+    paused = await s.fake.next_message(chat=s.paul)
+    assert "je l'ai mise en pause" in paused["text"]
+    assert "Saint-Martin" not in paused["text"]
+    assert s.rows("SELECT status FROM bookings") == [("cancelled",)]
+    assert s.rows("SELECT paused FROM cars") == [(1,)]
     query = await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
     await s.fake.wait_for_call(
         "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query
     )
     assert "plus partie de ce groupe" in str((s.fake.callback_answer(query) or {})["text"])
-    assert s.rows("SELECT status FROM bookings") == [("pending",)]
+    assert s.rows("SELECT status FROM bookings") == [("cancelled",)]
+    assert_said_nothing_more(s.fake)
 
 
 async def test_someone_who_left_sees_no_free_cars_from_the_private_chat(s: Scene) -> None:
@@ -437,3 +447,208 @@ async def test_answering_one_line_of_my_bookings_keeps_the_other_buttons(s: Scen
     assert first not in _buttons(after)
     assert second in _buttons(after)
     assert "C'est annulé" in after["text"]
+
+
+# What an outside black-box check found (issue 11)
+
+
+async def _answer_to(s: Scene, query_id: str) -> dict[str, object]:
+    await s.fake.wait_for_call(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id
+    )
+    answer = s.fake.callback_answer(query_id)
+    assert answer is not None
+    return answer
+
+
+async def test_a_neighbour_pressing_someone_elses_cancel_leaves_the_group_message_as_it_was(
+    s: Scene,
+) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    await s.fake.next_message(chat=s.marie)
+    await s.fake.send_text(s.marie, s.village, "/annuler 1")
+    confirm = await s.fake.next_message(chat=s.village)
+    before = s.fake.message(s.village, int(str(confirm["message_id"])))
+
+    for _ in range(3):
+        query = await s.fake.press_button(s.luc, confirm, _buttons(confirm)[0])
+        answer = await _answer_to(s, query)
+        assert "ne vous concerne pas" in str(answer["text"])
+        assert answer.get("show_alert") is True
+    assert s.fake.message(s.village, int(str(confirm["message_id"]))) == before
+    edits = s.fake.unconsumed_calls("editMessageText", "editMessageReplyMarkup")
+    assert not [c for c in edits if c.params["chat_id"] == s.village.id]
+    assert s.rows("SELECT status FROM bookings") == [("accepted",)]
+
+    # The one it is meant for can still confirm.
+    await s.fake.press_button(s.marie, confirm, _buttons(confirm)[0])
+    await s.fake.next_message(chat=s.paul)  # Paul hears of it
+    assert s.rows("SELECT status FROM bookings") == [("cancelled",)]
+
+
+async def test_accept_pressed_twice_at_once_ends_showing_the_decision_once(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    accept = _buttons(prompt)[0]
+    # A slow phone: both presses leave before the bot answers the first.
+    first, second = await asyncio.gather(
+        s.fake.press_button(s.paul, prompt, accept),
+        s.fake.press_button(s.paul, prompt, accept),
+    )
+    await _answer_to(s, first)
+    await _answer_to(s, second)
+    told = await s.fake.next_message(chat=s.marie)
+    assert "Paul est d'accord" in str(told["text"])
+    closed = s.fake.message(s.paul, int(str(prompt["message_id"])))
+    assert closed is not None
+    assert closed["text"].count("Vous avez accepté") == 1
+    assert "déjà reçu une réponse" not in closed["text"]
+    assert "reply_markup" not in closed
+    assert s.rows("SELECT status FROM bookings") == [("accepted",)]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_a_co_manager_pressing_after_the_owner_sees_who_decided(s: Scene) -> None:
+    services = services_of(s.app)
+    car = await services.booking.find_car(s.village.id, "clio")
+    assert car is not None
+    await services.booking.add_manager(car.id, s.paul.id, s.luc.id)
+    await _request(s, s.marie, "clio demain 10h-12h")
+    to_paul = await s.fake.next_message(chat=s.paul)
+    to_luc = await s.fake.next_message(chat=s.luc)
+    await s.fake.press_button(s.paul, to_paul, _buttons(to_paul)[0])
+    await s.fake.next_message(chat=s.marie)
+    query = await s.fake.press_button(s.luc, to_luc, _buttons(to_luc)[0])
+    await _answer_to(s, query)
+    await s.fake.wait_for_call("editMessageText", lambda c: c.params["chat_id"] == s.luc.id)
+    closed = s.fake.message(s.luc, int(str(to_luc["message_id"])))
+    assert closed is not None and "Paul a accepté" in closed["text"]
+
+
+async def test_a_borrower_who_leaves_is_withdrawn_and_cannot_be_accepted(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.remove_member(s.village, s.marie)
+    notice = await s.fake.next_message(chat=s.paul)
+    assert "Marie a quitté le groupe" in str(notice["text"])
+    assert "demande pour votre Clio est annulée" in str(notice["text"])
+    assert s.rows("SELECT status FROM bookings") == [("cancelled",)]
+    assert s.rows(f"SELECT count(*) FROM members WHERE user_id = {s.marie.id}") == [(0,)]
+
+    query = await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    answer = await _answer_to(s, query)
+    assert "Marie n'est plus dans le groupe" in str(answer["text"])
+    assert s.rows("SELECT status FROM bookings") == [("cancelled",)]
+    # Marie is told nothing: no « Bonne route ! » for someone who left.
+    assert not [
+        c for c in s.fake.unconsumed_calls("sendMessage") if c.params["chat_id"] == s.marie.id
+    ]
+
+
+async def test_a_departure_the_bot_missed_is_found_when_the_owner_accepts(s: Scene) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    # Gone without a service message reaching the bot (it is not an admin, say).
+    s.fake.world.set_member(s.village, s.marie, "left")
+    query = await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    answer = await _answer_to(s, query)
+    assert "Marie n'est plus dans le groupe" in str(answer["text"])
+    assert s.rows("SELECT status FROM bookings") == [("cancelled",)]
+    notice = await s.fake.next_message(chat=s.paul)
+    assert "Marie a quitté le groupe" in str(notice["text"])
+
+
+async def test_an_accepted_booking_of_someone_who_leaves_is_cancelled_with_its_reminders(
+    s: Scene,
+) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    await s.fake.next_message(chat=s.marie)
+    jobs = s.app.job_queue
+    assert jobs is not None
+    assert any(job.name and job.name.startswith("reminder") for job in jobs.jobs())
+    await s.fake.remove_member(s.village, s.marie)
+    notice = await s.fake.next_message(chat=s.paul)
+    assert "sa réservation de votre Clio est annulée" in str(notice["text"])
+    assert s.rows("SELECT status, late_cancellation FROM bookings") == [("cancelled", 0)]
+    await s.fake.send_private(s.paul, "/aide")  # handled after the departure: jobs settled
+    await s.fake.next_message(chat=s.paul)
+    assert not [job for job in jobs.jobs() if job.name and "reminder" in job.name]
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+async def test_out_of_range_or_garbled_button_data_is_answered_and_changes_nothing(
+    s: Scene, kind: Kind
+) -> None:
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    tables = ("bookings", "cars", "members", "ledger", "audit_log")
+    before = [s.rows(f"SELECT * FROM {table}") for table in tables]
+    for data in (
+        f"v1:{kind}:" + "9" * 19,
+        f"v1:{kind}:-" + "9" * 19,
+        f"v1:{kind}:" + "1" * 20,
+        f"v1:{kind}:",
+        f"v1:{kind}:1:",
+        f"v1:{kind}:1:{'x' * 17}",
+        f"v1:{kind}",
+    ):
+        query = await s.fake.forge_callback(s.paul, prompt, data)
+        answer = await _answer_to(s, query)
+        assert "Je ne reconnais pas ce bouton" in str(answer["text"]), data
+    assert [s.rows(f"SELECT * FROM {table}") for table in tables] == before
+    assert s.fake.message(s.paul, int(str(prompt["message_id"]))) == prompt
+
+
+async def test_a_co_manager_who_leaves_no_longer_hears_of_requests(s: Scene) -> None:
+    services = services_of(s.app)
+    car = await services.booking.find_car(s.village.id, "clio")
+    assert car is not None
+    await services.booking.add_manager(car.id, s.paul.id, s.luc.id)
+    await s.fake.remove_member(s.village, s.luc)
+    await s.fake.send_private(s.paul, "/aide")  # handled after the departure
+    await s.fake.next_message(chat=s.paul)
+    assert await services.booking.managers(car.id) == [s.paul.id]
+    await _request(s, s.marie, "clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    assert_said_nothing_more(s.fake)  # nothing for Luc
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/reserver " + "x" * 4000,
+        "/reserver clio " + "x" * 4000,
+        "/reserver clio " + "é" * 4000,
+        "/retirer " + "x" * 4000,
+        "/libre " + "x" * 4000,
+        "/dispo clio " + "x" * 4000,
+        "/indispo " + "x" * 4000,
+        "/profil @" + "x" * 4000,
+        "/garant @" + "x" * 4000,
+    ],
+)
+async def test_a_pasted_page_is_echoed_short_and_always_answered(s: Scene, command: str) -> None:
+    await s.fake.send_text(s.marie, s.village, command)
+    reply = await s.fake.next_message(chat=s.village)
+    assert len(str(reply["text"])) < 600
+    assert "x" * 61 not in str(reply["text"]) and "é" * 61 not in str(reply["text"])
+    assert not [c for c in s.fake.errors if c.method == "sendMessage"]
+    assert s.rows("SELECT count(*) FROM bookings") == [(0,)]
+
+
+async def test_what_was_kept_for_someone_who_leaves_is_not_delivered_later(s: Scene) -> None:
+    await s.fake.block_bot(s.paul)
+    await _request(s, s.marie, "clio demain 10h-12h")
+    assert s.rows("SELECT count(*) FROM pending_messages") == [(1,)]  # Paul's prompt
+    await s.fake.remove_member(s.village, s.paul)
+    await s.fake.unblock_bot(s.paul)
+    await s.fake.send_private(s.paul, "/start")
+    welcome = await s.fake.next_message(chat=s.paul)
+    # Only what concerns his own car, told after he left; not Marie's request.
+    assert "Marie" not in welcome["text"]
+    later = [c.params["text"] for c in s.fake.unconsumed_calls("sendMessage")]
+    assert not [text for text in later if "Marie aimerait" in text]

@@ -263,7 +263,9 @@ async def test_a_link_to_a_group_one_is_not_in_lists_nothing(
     await _meet(fake, village.group, village.paul)
     outsider = fake.add_user("Luc")
     reply = await _say(fake, outsider, f"/start addcar_{village.group.id}")
-    assert "Je ne vous trouve pas dans le groupe « Village »" in reply["text"]
+    # Nothing about the group, its title included, reaches someone who is not in it.
+    assert "Je ne vous trouve pas dans ce groupe" in reply["text"]
+    assert "Village" not in reply["text"]
     assert_said_nothing_more(fake)
 
 
@@ -446,15 +448,17 @@ async def test_an_owner_who_moved_away_still_removes_their_car_but_nothing_else(
     await _request(app, village.group.id, village.marie, "clio")
     card = await _card(fake, village.paul)
     await fake.remove_member(village.group, village.paul)
+    # Who leaves takes their car out of the pool: paused, its request called off.
+    notice = await fake.next_message(chat=village.marie)
+    assert notice["text"].startswith("❌ Paul a quitté le groupe : votre demande de sa Clio")
+    await fake.next_message(chat=village.paul, text_contains="je l'ai mise en pause")
+    assert [car.paused for car in await _cars(app, village.group.id)] == [True]
 
     refused = await _press(fake, village.paul, card, "Mettre en pause")
     assert "seules les personnes qui la gèrent" in await _answered(fake, refused)
-    assert [car.paused for car in await _cars(app, village.group.id)] == [False]
     await _press(fake, village.paul, card, "Retirer")
     await _press(fake, village.paul, await _edited(fake, village.paul, card), "Oui, la retirer")
     await fake.next_message(chat=village.group, text_contains="n'est plus proposée")
-    notice = await fake.next_message(chat=village.marie)
-    assert notice["text"].startswith("❌ Paul a retiré la Clio : votre demande pour ")
     assert await _cars(app, village.group.id) == []
 
 

@@ -42,3 +42,16 @@ def test_round_trip_fits_telegram(callback: Callback) -> None:
 )
 def test_anything_else_is_refused(data: str | None) -> None:
     assert parse_callback(data) is None
+
+
+@pytest.mark.parametrize(
+    "target",
+    [2**63, -(2**63) - 1, 9_999_999_999_999_999_999],
+)
+def test_an_id_beyond_sqlite_integers_is_no_button_of_ours(target: int) -> None:
+    assert parse_callback(f"v1:acc:{target}") is None
+
+
+@pytest.mark.parametrize("target", [2**63 - 1, -(2**63)])
+def test_the_largest_sqlite_integers_still_parse(target: int) -> None:
+    assert parse_callback(f"v1:acc:{target}") == Callback(Kind.ACCEPT, target)

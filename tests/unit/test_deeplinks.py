@@ -22,3 +22,9 @@ def test_start_url() -> None:
     assert start_url("CovoisinBot", DeepLink(Action.INBOX)) == (
         "https://t.me/CovoisinBot?start=inbox"
     )
+
+
+def test_a_group_id_beyond_sqlite_integers_is_no_link_of_ours() -> None:
+    assert parse_payload(f"addcar_{2**63}") is None
+    assert parse_payload(f"group_-{2**63 + 1}") is None
+    assert parse_payload(f"group_{2**63 - 1}") == DeepLink(Action.GROUP, 2**63 - 1)
