@@ -20,8 +20,11 @@ from bot.booking import (
     Accepted,
     ActionRefusalReason,
     ActionRefused,
+    AutoAccepted,
     BookingView,
     Cancelled,
+    NeedsCharter,
+    NeedsVouch,
     Refusal,
     RefusalReason,
     Requested,
@@ -54,7 +57,6 @@ from handlers.render import (
 from handlers.reputation import (
     accept_charter,
     ask_charter,
-    auto_accept,
     profile_line,
     tell_auto_accepted,
 )
@@ -119,25 +121,21 @@ async def _request(update: Update, context: CovoisinContext, place: Place) -> No
     except DateParseError as error:
         await message.reply_text(say(error.message_key, text=echo(error.text)))
         return
-    banned = await context.services.moderation.is_banned(place.chat_id, user.id)
-    # Said first: a suspended member has no charter to accept nor voucher to find.
-    if not banned and await context.services.reputation.needs_a_vouch(place.chat_id, user.id):
+    result = await context.services.booking.request(
+        place.chat_id, user.id, place.mention.car_key, interval
+    )
+    if isinstance(result, NeedsVouch):
         await message.reply_text(say("booking.refusal.needs_vouch"))
         return
-    charter = await context.services.reputation.charter_to_accept(place.chat_id, user.id)
-    if not banned and charter is not None:
+    if isinstance(result, NeedsCharter):
         # The request waits for « J'accepte » (on_charter_accepted), then goes on.
-        await ask_charter(context, message, place, user.id, charter)
+        await ask_charter(context, message, place, user.id, result.charter)
         return
-    result = await context.services.booking.request(
-        place.chat_id, user.id, place.mention.car_key, interval, banned=banned
-    )
     if isinstance(result, Refusal):
         await message.reply_text(await _refusal_text(context, say, result, place, interval))
         return
-    accepted = await auto_accept(context, result)
-    if accepted is not None:
-        await _auto_accepted(context, message, place, accepted, user.first_name)
+    if isinstance(result, AutoAccepted):
+        await _auto_accepted(context, message, place, result.accepted, user.first_name)
         return
     unreached = await _announce_request(context, place, result, user.first_name)
     text = say(

@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.booking import Accepted, Requested
+from bot.booking import Accepted
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.i18n import echo
 from bot.reputation import (
@@ -543,18 +543,6 @@ async def rebuild_reveal_jobs(app: CovoisinApp) -> int:
 
 
 # Trusted neighbours
-
-
-async def auto_accept(context: CovoisinContext, requested: Requested) -> Accepted | None:
-    """A trusted neighbour's request for a car that takes them at once: accepted through
-    the same atomic check as an owner's Accept. None when it waits for the owner."""
-    booking, car = requested.booking, requested.car
-    if not car.auto_accept_trusted:
-        return None
-    if not await context.services.reputation.is_trusted(booking.chat_id, booking.borrower_id):
-        return None
-    accepted = await context.services.booking.accept(booking.id, car.owner_id)
-    return accepted if isinstance(accepted, Accepted) else None
 
 
 async def tell_auto_accepted(context: CovoisinContext, accepted: Accepted) -> None:

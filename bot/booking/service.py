@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot.booking.names import is_valid_name, name_key
@@ -34,8 +34,12 @@ from bot.booking.rules import (
 )
 from bot.booking.status import can_move
 from bot.dates import Interval, WeeklyRule
+from bot.reputation.rules import is_trusted, needs_a_vouch, profile_of
 from bot.reputation.service import ledger_entry
 from storage import Repositories
+
+if TYPE_CHECKING:  # the transaction a repository writes in; no SQL here
+    from aiosqlite import Connection
 from storage.models import (
     AuditAction,
     AuditEntry,
@@ -108,6 +112,19 @@ class Requested:
 
 
 @dataclass(frozen=True, slots=True)
+class NeedsVouch:
+    """The group asks a neighbour's vouch before a member's first booking; nothing stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsCharter:
+    """The member has not accepted the group's charter yet: shown to them, the request
+    waits for « J'accepte »; nothing stored."""
+
+    charter: str
+
+
+@dataclass(frozen=True, slots=True)
 class Withdrawn:
     """A member's request or booking withdrawn for them (a ban, their own /oublier): the
     car's managers are told."""
@@ -137,6 +154,19 @@ class Accepted:
     car: Car
     declined: tuple[Booking, ...]
     managers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AutoAccepted:
+    """A trusted neighbour's request for a car that takes them at once: stored and accepted
+    in the same transaction, as an owner's Accept would (`accepted.declined` are the
+    overlapping requests it declined)."""
+
+    accepted: Accepted
+
+
+# What a booking request comes to, decided in one transaction (BookingService.request).
+RequestOutcome = Requested | AutoAccepted | NeedsVouch | NeedsCharter | Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,37 +495,51 @@ class BookingService:
     # Requests and decisions
 
     async def request(
-        self,
-        chat_id: int,
-        borrower_id: int,
-        car_name: str,
-        interval: Interval,
-        banned: bool = False,
-    ) -> Requested | Refusal:
-        """A member asks for a car; stored as pending, or refused with the reason and what
-        would help (the car names, the free slots that day, the limit).
+        self, chat_id: int, borrower_id: int, car_name: str, interval: Interval
+    ) -> RequestOutcome:
+        """A member asks for a car. Every rule is decided here, in the transaction that
+        stores the request, so nothing that lands meanwhile (a ban, a vouch withdrawn, a
+        booking of the same slot) slips between the checks and the insert:
 
-        `banned`: a group admin has banned the member (bot.moderation).
+        - a suspended member is told so, before any charter or voucher rule;
+        - the group's vouch rule, then its charter still to accept (nothing stored);
+        - the car, the dates and the group's rules (`Refusal` with what would help: the
+          car names, the free slots that day, the limit);
+        - stored as pending, and accepted at once for a trusted neighbour when the car
+          takes them (`AutoAccepted`), through the same steps as an owner's Accept.
         """
         now = self._now()
         wanted = utc(interval)
         key = name_key(car_name)
+        repos = self._repos
         async with self._db.transaction() as conn:
-            car = await self._repos.cars.by_name(chat_id, key)
+            banned = await repos.moderation.is_banned(chat_id, borrower_id)
+            settings = await repos.settings.get(chat_id)
+            profile = profile_of(
+                await repos.ledger.of_member(chat_id, borrower_id),
+                await repos.ledger.vouches_for(chat_id, borrower_id),
+            )
+            if not banned:
+                if needs_a_vouch(profile, settings):
+                    return NeedsVouch()
+                if settings.charter and not await repos.reputation.accepted_charter(
+                    chat_id, borrower_id
+                ):
+                    return NeedsCharter(settings.charter)
+            car = await repos.cars.by_name(chat_id, key)
             if car is None:
-                names = tuple(listed.name for listed in await self._repos.cars.in_group(chat_id))
+                names = tuple(listed.name for listed in await repos.cars.in_group(chat_id))
                 return Refusal(RefusalReason.UNKNOWN_CAR, car_names=names)
             zone = await self.zone(chat_id)
-            settings = await self._repos.settings.get(chat_id)
-            managers = tuple(await self._repos.cars.managers(car.id))
+            managers = tuple(await repos.cars.managers(car.id))
             # The calendar spans the start's whole day too: a refusal offers that day's
             # free slots.
             day = local_day(wanted.start, zone)
             span = Interval(min(day.start, wanted.start), max(day.end, wanted.end))
-            windows = await self._repos.availability.relevant(
+            windows = await repos.availability.relevant(
                 car.id, span.start, span.end, span.start.astimezone(zone).date()
             )
-            busy = await self._repos.bookings.busy_overlapping(car.id, span.start, span.end)
+            busy = await repos.bookings.busy_overlapping(car.id, span.start, span.end)
             refusal = check_request(
                 wanted,
                 now=now,
@@ -510,9 +554,13 @@ class BookingService:
             if refusal is not None:
                 return refusal
             expires_at = expiry_instant(now, wanted.start, settings.request_expiry)
-            booking = await self._repos.bookings.insert_pending(
+            booking = await repos.bookings.insert_pending(
                 conn, car.id, chat_id, borrower_id, wanted.start, wanted.end, now, expires_at
             )
+            if car.auto_accept_trusted and is_trusted(profile, settings):
+                accepted = await self._accept_now(conn, booking, car, car.owner_id, now)
+                if isinstance(accepted, Accepted):
+                    return AutoAccepted(accepted)
         return Requested(booking, car, managers)
 
     async def _decidable(
@@ -549,22 +597,28 @@ class BookingService:
                 return ActionRefused(ActionRefusalReason.BORROWER_GONE, booking)
             if await self._repos.moderation.is_banned(booking.chat_id, booking.borrower_id):
                 return ActionRefused(ActionRefusalReason.BORROWER_SUSPENDED, booking)
-            holders = await self._repos.bookings.busy_overlapping(
-                car.id, booking.start, booking.end
+            return await self._accept_now(conn, booking, car, manager_id, now)
+
+    async def _accept_now(
+        self, conn: Connection, booking: Booking, car: Car, manager_id: int, now: datetime
+    ) -> Accepted | ActionRefused:
+        """Inside a transaction: the overlap checked again, the booking accepted and the
+        overlapping pending requests declined, so only one of two overlapping requests
+        accepted at once can win."""
+        holders = await self._repos.bookings.busy_overlapping(car.id, booking.start, booking.end)
+        if holders:
+            return ActionRefused(ActionRefusalReason.CONFLICT, booking, holders[0])
+        await self._repos.bookings.accept(conn, booking.id, manager_id, now)
+        declined = []
+        for other in await self._repos.bookings.pending_overlapping(
+            car.id, booking.start, booking.end
+        ):
+            await self._repos.bookings.decline(
+                conn, other.id, now, manager_id=None, superseded_by=booking.id
             )
-            if holders:
-                return ActionRefused(ActionRefusalReason.CONFLICT, booking, holders[0])
-            await self._repos.bookings.accept(conn, booking.id, manager_id, now)
-            declined = []
-            for other in await self._repos.bookings.pending_overlapping(
-                car.id, booking.start, booking.end
-            ):
-                await self._repos.bookings.decline(
-                    conn, other.id, now, manager_id=None, superseded_by=booking.id
-                )
-                declined.append(await self._reread(other.id))
-            managers = tuple(await self._repos.cars.managers(car.id))
-            return Accepted(await self._reread(booking.id), car, tuple(declined), managers)
+            declined.append(await self._reread(other.id))
+        managers = tuple(await self._repos.cars.managers(car.id))
+        return Accepted(await self._reread(booking.id), car, tuple(declined), managers)
 
     async def decline(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date, time, timedelta
 
@@ -11,6 +12,7 @@ from bot.booking import (
     Accepted,
     ActionRefusalReason,
     ActionRefused,
+    AutoAccepted,
     BookingMode,
     BookingService,
     BookingStatus,
@@ -341,10 +343,51 @@ async def test_a_refused_request_changes_nothing(
     village: Village, interval: Interval, borrower: int, banned: bool, reason: str
 ) -> None:
     await village.add_car()
+    if banned:
+        async with village.db.transaction() as conn:
+            await village.repos.moderation.ban(conn, CHAT, borrower, OWNER, NOW)
     before = await counts(village)
-    result = await village.service.request(CHAT, borrower, "clio", interval, banned=banned)
+    result = await village.service.request(CHAT, borrower, "clio", interval)
     assert refused(result) == reason
     assert await counts(village) == before
+
+
+async def test_a_ban_recorded_while_a_request_is_on_its_way_is_honoured(
+    village: Village,
+) -> None:
+    """The handler has read the date and calls the service; the admin's ban lands first,
+    from another coroutine: the service, deciding in its own transaction, sees it."""
+    await village.add_car()
+    banning = asyncio.Event()
+
+    async def ban_first() -> None:
+        async with village.db.transaction() as conn:
+            banning.set()
+            await village.repos.moderation.ban(conn, CHAT, BORROWER, OWNER, NOW)
+
+    ban = asyncio.create_task(ban_first())
+    await banning.wait()  # the ban's transaction is open: the request waits for it
+    result = await village.service.request(CHAT, BORROWER, "clio", SATURDAY_MORNING)
+    await ban
+    assert refused(result) == "banned"
+    assert await village.count("bookings") == 0
+
+
+async def test_a_trusted_neighbour_is_accepted_in_the_same_transaction(
+    village: Village,
+) -> None:
+    car = await village.add_car()
+    async with village.db.transaction() as conn:
+        await village.repos.cars.set_auto_accept(conn, car.id, True)
+    settings = replace(
+        await village.service.settings(CHAT), trusted_min_vouches=0, trusted_min_borrowings=0
+    )
+    async with village.db.transaction() as conn:
+        await village.repos.settings.save(conn, CHAT, settings)
+    result = await village.service.request(CHAT, BORROWER, "clio", SATURDAY_MORNING)
+    assert isinstance(result, AutoAccepted)
+    assert result.accepted.booking.status is BookingStatus.ACCEPTED
+    assert result.accepted.booking.decided_by == OWNER
 
 
 async def test_the_group_settings_set_the_limits(village: Village) -> None:
