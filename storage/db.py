@@ -1,20 +1,25 @@
-"""The single SQLite connection, its migrations and its write transactions."""
+"""The SQLite connections (one writer, one read-only reader), migrations and write
+transactions."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+
+T = TypeVar("T")
 
 
 def _migration_scripts() -> list[tuple[int, str]]:
@@ -33,41 +38,62 @@ def _migration_scripts() -> list[tuple[int, str]]:
 
 
 class Database:
-    """One connection for the whole process (the bot is one small process).
+    """A writer connection and a read-only reader on one file (the bot is one small process).
 
-    Reads go straight through; every read-check-write runs in `transaction()`,
-    which takes an asyncio lock and `BEGIN IMMEDIATE` so that jobs and handlers
-    running side by side never interleave their writes.
+    Every read-check-write runs in `transaction()`, which takes an asyncio lock and
+    `BEGIN IMMEDIATE` on the writer, so that jobs and handlers running side by side never
+    interleave their writes. A read from the task inside that transaction runs on the
+    writer, to see the transaction's own writes; every other read runs on the reader, which
+    in WAL mode sees only committed data: never a write that may still roll back.
+
+    A ":memory:" database cannot be shared by two connections: it keeps one, reads included,
+    and so offers no such isolation (nothing opens one but a quick experiment).
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
+    def __init__(self, writer: aiosqlite.Connection, path: Path) -> None:
+        self._writer = writer
+        self._reader: _Reader | None = None
         self.path = path
         self._write_lock = asyncio.Lock()
+        # The task inside `transaction()`. The write lock lets one in at a time, so one
+        # attribute says whose reads go to the writer; a task it spawns is another task
+        # (a ContextVar would be copied into it) and reads committed data like any other.
+        self._transaction_owner: asyncio.Task[Any] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        if str(path) != ":memory:":
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        db = cls(conn, path)
+        writer = await aiosqlite.connect(path, isolation_level=None)
+        db = cls(writer, path)
         try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA synchronous=NORMAL")
+            writer.row_factory = aiosqlite.Row
+            await writer.execute("PRAGMA journal_mode=WAL")
+            await writer.execute("PRAGMA foreign_keys=ON")
+            await writer.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await writer.execute("PRAGMA synchronous=NORMAL")
             await db.migrate()
+            if not in_memory:
+                # After the migrations: the file exists, is in WAL mode and has its schema.
+                db._reader = await _Reader.open(path)
         except BaseException:
             # A failed start (a migration that does not apply) must not leave the
             # connection's thread running.
-            await conn.close()
+            await writer.close()
             raise
         return db
 
     async def close(self) -> None:
         async with self._write_lock:
-            await self._conn.close()
+            reader, self._reader = self._reader, None
+            try:
+                if reader is not None:
+                    await reader.close()
+            finally:
+                # The writer last: the last connection to close checkpoints the WAL into
+                # the file and removes it.
+                await self._writer.close()
 
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
@@ -78,22 +104,25 @@ class Database:
         """Apply the migrations newer than `user_version`; returns how many ran."""
         applied = 0
         async with self._write_lock:
-            current = await self.schema_version()
+            async with self._writer.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            current = int(row[0])
             for number, script in _migration_scripts():
                 if number <= current:
                     continue
                 log.info("applying migration %04d", number)
                 # executescript would commit on its own; one explicit transaction keeps
                 # a failed migration from leaving half a schema behind.
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._writer.execute("BEGIN IMMEDIATE")
                 try:
                     for statement in _split_sql(script):
-                        await self._conn.execute(statement)
-                    await self._conn.execute(f"PRAGMA user_version={number}")
+                        await self._writer.execute(statement)
+                    await self._writer.execute(f"PRAGMA user_version={number}")
                 except BaseException:
-                    await self._conn.execute("ROLLBACK")
+                    await self._writer.execute("ROLLBACK")
                     raise
-                await self._conn.execute("COMMIT")
+                await self._writer.execute("COMMIT")
                 applied += 1
         return applied
 
@@ -101,27 +130,44 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._writer.execute("BEGIN IMMEDIATE")
+            self._transaction_owner = asyncio.current_task()
             try:
-                yield self._conn
+                yield self._writer
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._writer.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+            else:
+                await self._writer.execute("COMMIT")
+            finally:
+                self._transaction_owner = None
+
+    def _reader_for_this_task(self) -> _Reader | None:
+        """The reader, unless this task is inside the transaction (or there is no reader)."""
+        owner = self._transaction_owner
+        if owner is not None and owner is asyncio.current_task():
+            return None
+        return self._reader
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
+        if (reader := self._reader_for_this_task()) is not None:
+            return await reader.read(sql, tuple(params), _first_row)
+        async with self._writer.execute(sql, tuple(params)) as cursor:
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, tuple(params)) as cursor:
+        if (reader := self._reader_for_this_task()) is not None:
+            return await reader.read(sql, tuple(params), _all_rows)
+        async with self._writer.execute(sql, tuple(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_columns(
         self, sql: str, params: Mapping[str, Any]
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """The result's column names (known even when it has no row) and its rows."""
-        async with self._conn.execute(sql, params) as cursor:
+        if (reader := self._reader_for_this_task()) is not None:
+            return await reader.read(sql, params, _columns_and_rows)
+        async with self._writer.execute(sql, params) as cursor:
             rows = await cursor.fetchall()
             return [column[0] for column in cursor.description], [tuple(row) for row in rows]
 
@@ -129,7 +175,87 @@ class Database:
         """An online copy of the database, safe while the bot runs."""
         target.parent.mkdir(parents=True, exist_ok=True)
         async with self._write_lock, aiosqlite.connect(target) as dest:
-            await self._conn.backup(dest)
+            await self._writer.backup(dest)
+
+
+class _Reader:
+    """The read-only connection (`mode=ro`), on a thread of its own.
+
+    A read runs there whole, execute to close, in one call: it is one SQLite read
+    transaction, which sees every commit made before it began. Through aiosqlite a read
+    takes three calls (execute, fetch, close), and a read another task queues between two
+    of them runs inside the first one's read transaction, blind to a commit made since.
+    In WAL mode the reader never blocks the writer, nor the writer the reader.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, thread: ThreadPoolExecutor) -> None:
+        self._connection = connection
+        self._thread = thread
+
+    @classmethod
+    async def open(cls, path: Path) -> _Reader:
+        # One worker: a sqlite3 connection is used by one thread at a time, and one read
+        # at a time keeps each in a read transaction of its own.
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reader")
+        try:
+            uri = _read_only_uri(path)
+            connection = await asyncio.get_running_loop().run_in_executor(
+                thread, _connect_read_only, uri
+            )
+        except BaseException:
+            thread.shutdown(wait=False)
+            raise
+        return cls(connection, thread)
+
+    async def read(self, sql: str, params: Any, fetch: Callable[[sqlite3.Cursor], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, self._read, sql, params, fetch
+        )
+
+    def _read(self, sql: str, params: Any, fetch: Callable[[sqlite3.Cursor], T]) -> T:
+        cursor = self._connection.execute(sql, params)
+        try:
+            return fetch(cursor)
+        finally:
+            cursor.close()
+
+    async def close(self) -> None:
+        # Queued behind the reads under way: they finish first.
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._connection.close)
+        self._thread.shutdown()
+
+
+def _read_only_uri(path: Path) -> str:
+    # as_uri escapes what a URI would misread in the path (`?`, `#`, `%`, spaces).
+    return f"{path.absolute().as_uri()}?mode=ro"
+
+
+def _connect_read_only(uri: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        connection.row_factory = sqlite3.Row  # what aiosqlite.Row is
+        # Connection settings, not the file's: the same as the writer's, so that reading
+        # one answers the same on either.
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _first_row(cursor: sqlite3.Cursor) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = cursor.fetchone()
+    return row
+
+
+def _all_rows(cursor: sqlite3.Cursor) -> list[sqlite3.Row]:
+    return cursor.fetchall()
+
+
+def _columns_and_rows(cursor: sqlite3.Cursor) -> tuple[list[str], list[tuple[Any, ...]]]:
+    rows = cursor.fetchall()
+    return [column[0] for column in cursor.description], [tuple(row) for row in rows]
 
 
 def _split_sql(script: str) -> list[str]:
