@@ -24,6 +24,7 @@ from bot.forgetting import ForgettingService
 from bot.i18n import Translator
 from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
+from bot.schedule import EXPIRY, REVEAL, SchedulingService
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.stopping import stop_requests
@@ -39,6 +40,7 @@ from handlers import (
     export,
     group_settings,
     help,
+    jobs,
     journal,
     membership,
     moderation,
@@ -48,11 +50,12 @@ from handlers import (
     trip,
     trip_form,
 )
-from handlers.context import CONTEXT_TYPES, BotData, CovoisinApp, CovoisinContext
+from handlers.context import CONTEXT_TYPES, BotData, CovoisinApp, CovoisinContext, DueActions
 from handlers.conversations import FORM_TIMEOUT, OpenForms
 from handlers.menus import publish_menus
 from storage import Repositories
 from storage.db import Database
+from storage.models import ReminderKind
 from storage.persistence import LazyDatabase, SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -95,16 +98,20 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 reputation=ReputationService(repos, clock),
                 moderation=ModerationService(repos, clock),
                 forgetting=ForgettingService(repos, clock),
+                schedule=SchedulingService(repos, clock),
                 clock=clock,
             )
         )
         await publish_menus(app.bot, translator)
-        rebuilt = await booking.rebuild_expiry_jobs(app)
-        log.info("%d pending requests waiting for an answer", rebuilt)
-        reminders = await trip.rebuild_reminder_jobs(app)
-        log.info("%d reminders scheduled", reminders)
-        reveals = await reputation.rebuild_reveal_jobs(app)
-        log.info("%d feedback rounds waiting to be revealed", reveals)
+        app.bot_data.due_actions = DueActions(
+            {
+                EXPIRY: booking.expire_request,
+                REVEAL: reputation.reveal_due,
+                **dict.fromkeys(ReminderKind, trip.send_reminder),
+            }
+        )
+        planned = await jobs.rebuild(app)
+        log.info("%d expiries, reminders and reveals planned", planned)
         delivery.schedule_outbox(app)
         log.info("ready as @%s, database %s", app.bot.username, settings.db_path)
 

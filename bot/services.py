@@ -11,6 +11,7 @@ from bot.forgetting import ForgettingService
 from bot.i18n import Translator
 from bot.moderation import ModerationService
 from bot.reputation.service import ReputationService
+from bot.schedule import SchedulingService
 from bot.settings import Settings
 from bot.trips.service import TripService
 from storage import Repositories
@@ -30,5 +31,6 @@ class Services:
     reputation: ReputationService
     moderation: ModerationService
     forgetting: ForgettingService
+    schedule: SchedulingService
     # Injected so tests can move time; production uses the wall clock.
     clock: Callable[[], datetime] = utc_now

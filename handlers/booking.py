@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    JobQueue,
     MessageHandler,
     filters,
 )
@@ -34,7 +31,7 @@ from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.dates import DateParseError, Interval, parse_interval
 from bot.i18n import Html, echo
 from handlers.admins import admin_in_group, is_admin, sent_as_group
-from handlers.context import CovoisinApp, CovoisinContext
+from handlers.context import CovoisinContext
 from handlers.delivery import (
     Private,
     open_private_chat_line,
@@ -43,6 +40,7 @@ from handlers.delivery import (
 )
 from handlers.guards import is_group_member
 from handlers.help import show_help
+from handlers.jobs import follow
 from handlers.places import Place, place_of_car_command
 from handlers.prompts import close_prompt
 from handlers.render import (
@@ -68,7 +66,7 @@ from handlers.speech import (
     mention,
     personal_speaker,
 )
-from handlers.trip import booking_buttons, cancel_reminders, open_amounts, plan_reminders
+from handlers.trip import booking_buttons, open_amounts
 from storage.models import Booking, BookingStatus, Car
 
 log = logging.getLogger(__name__)
@@ -183,8 +181,7 @@ async def _announce_request(
         )
         if not reached:
             unreached.append(manager_id)
-    schedule_expiry(context.job_queue, booking.id, booking.expires_at)
-    await plan_reminders(context, booking.id)
+    await follow(context, [booking.id])
     return unreached
 
 
@@ -198,11 +195,10 @@ async def _auto_accepted(
     """A trusted neighbour's request, accepted at once: the managers are told, the
     requests it overlapped are declined as after an owner's Accept."""
     booking, car = accepted.booking, accepted.car
-    await plan_reminders(context, booking.id)
+    await follow(context, [booking.id, *(other.id for other in accepted.declined)])
     await tell_auto_accepted(context, accepted)
     outcomes = []
     for other in accepted.declined:
-        cancel_expiry(context.job_queue, other.id)
         outcomes.append(await _outcome(context, other, car, "booking.outcome.superseded"))
     await tell_each_privately(context, outcomes, group_chat_id=booking.chat_id)
     await message.reply_text(
@@ -427,8 +423,7 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
         return
     assert isinstance(result, Accepted)
     booking, car = result.booking, result.car
-    cancel_expiry(context.job_queue, booking.id)
-    await plan_reminders(context, booking.id)
+    await follow(context, [booking.id, *(other.id for other in result.declined)])
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     borrower_name = await first_name(context, booking.borrower_id)
     await query.answer()
@@ -445,7 +440,6 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
     decider = query.from_user.first_name
     outcomes = [await _outcome(context, booking, car, "booking.outcome.accepted", decider)]
     for other in result.declined:
-        cancel_expiry(context.job_queue, other.id)
         outcomes.append(await _outcome(context, other, car, "booking.outcome.superseded", decider))
     await tell_each_privately(context, outcomes, group_chat_id=booking.chat_id)
 
@@ -498,7 +492,7 @@ async def _decline(
     if isinstance(result, ActionRefused):
         await _refused(query, context, result)
         return
-    cancel_expiry(context.job_queue, result.booking.id)
+    await follow(context, [result.booking.id])
     say = await personal_speaker(context, query.from_user, result.booking.chat_id)
     await query.answer()
     await close_prompt(
@@ -542,10 +536,8 @@ async def withdraw_departed(context: CovoisinContext, chat_id: int, user_id: int
     for car in departed.paused:
         say = await member_speaker(context, user_id, chat_id)
         notices.append(Private(user_id, say("booking.departed.paused", car=car_title(car.name))))
-    touched_all: list[Withdrawn | BookingView] = [*departed.withdrawn, *departed.called_off]
-    for touched in touched_all:
-        cancel_expiry(context.job_queue, touched.booking.id)
-        cancel_reminders(context.job_queue, touched.booking.id)
+    touched: list[Withdrawn | BookingView] = [*departed.withdrawn, *departed.called_off]
+    await follow(context, (each.booking.id for each in touched))
     await tell_each_privately(context, notices, group_chat_id=chat_id, nudge_in_group=False)
 
 
@@ -585,49 +577,18 @@ async def _outcome(
     return Private(booking.borrower_id, text)
 
 
-# Expiry: the database holds the truth; jobs are rebuilt from it at start.
+# Expiry: a moment of the bookings' timer (handlers/jobs.py).
 
 
-def _expiry_job_name(booking_id: int) -> str:
-    return f"expire-request-{booking_id}"
-
-
-def schedule_expiry(jobs: JobQueue[Any] | None, booking_id: int, at: datetime) -> None:
-    assert jobs is not None, "the job-queue extra is a dependency"
-    name = _expiry_job_name(booking_id)
-    if not jobs.get_jobs_by_name(name):
-        # No misfire grace: an expiry due while the bot was down runs as soon as it starts.
-        jobs.run_once(
-            expire_request,
-            when=at,
-            data=booking_id,
-            name=name,
-            job_kwargs={"misfire_grace_time": None},
-        )
-
-
-def cancel_expiry(jobs: JobQueue[Any] | None, booking_id: int) -> None:
-    assert jobs is not None, "the job-queue extra is a dependency"
-    for job in jobs.get_jobs_by_name(_expiry_job_name(booking_id)):
-        job.schedule_removal()
-
-
-async def expire_request(context: CovoisinContext) -> None:
-    assert context.job is not None and isinstance(context.job.data, int)
-    expired = await context.services.booking.expire(context.job.data)
+async def expire_request(context: CovoisinContext, booking_id: int, kind: str) -> None:
+    expired = await context.services.booking.expire(booking_id)
     if expired is None:
         return  # decided meanwhile, or not due (the clock was moved): nothing to say
+    await follow(context, [booking_id])  # its reminder for the owner goes with it
     car = await context.services.booking.car(expired.car_id)
     if car is not None:
         outcome = await _outcome(context, expired, car, "booking.outcome.expired")
         await tell_each_privately(context, [outcome], group_chat_id=expired.chat_id)
-
-
-async def rebuild_expiry_jobs(app: CovoisinApp) -> int:
-    pending = await app.bot_data.services.booking.pending_with_expiry()
-    for booking, at in pending:
-        schedule_expiry(app.job_queue, booking.id, at)
-    return len(pending)
 
 
 # My bookings and cancellation
@@ -788,8 +749,7 @@ async def _cancel(
             return say("cancel.too_late"), None
         return say("booking.decided.already"), None
     assert isinstance(result, Cancelled)
-    cancel_expiry(context.job_queue, result.booking.id)
-    cancel_reminders(context.job_queue, result.booking.id)
+    await follow(context, [result.booking.id])
     booking, car = result.booking, result.car
     canceller = await first_name(context, user_id)
     notices = []
@@ -890,8 +850,7 @@ async def on_admin_cancel(update: Update, context: CovoisinContext) -> None:
         await query.answer(say(key), show_alert=True)
         return
     await query.answer()
-    cancel_expiry(context.job_queue, booking.id)
-    cancel_reminders(context.job_queue, booking.id)
+    await follow(context, [booking.id])
     car = result.car
     # Both sides hear it: the borrower and the car's managers.
     notices = []

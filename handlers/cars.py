@@ -29,6 +29,7 @@ from handlers.context import CovoisinContext
 from handlers.conversations import OpenForms
 from handlers.delivery import Private, open_private_chat_line, tell_each_privately
 from handlers.guards import is_group_member
+from handlers.jobs import follow
 from handlers.render import car_title, first_name
 from handlers.speech import (
     Speaker,
@@ -345,6 +346,7 @@ async def _remove(
         await query.answer(say(refusal, car=car_title(car.name)))
         return
     await query.answer()
+    await follow(context, (booking.id for booking in result.cancelled))
     notices = [
         await _borrower_notice(context, car, presser.first_name, booking)
         for booking in result.cancelled

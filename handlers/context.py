@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,14 +35,29 @@ class AdminCache:
         self._entries.pop(chat_id, None)
 
 
+class DueActions:
+    """What each kind of due moment does (handlers/jobs.py): an expiry, a reminder, a
+    reveal, each given by its feature at wiring time (bot/app.py)."""
+
+    __slots__ = ("_actions",)
+
+    def __init__(self, actions: Mapping[str, DueAction]) -> None:
+        self._actions = dict(actions)
+
+    def __getitem__(self, kind: str) -> DueAction | None:
+        return self._actions.get(kind)
+
+
 class BotData:
     """`bot_data` of the application; PTB builds it empty, `post_init` attaches the services."""
 
-    __slots__ = ("_services", "admins")
+    __slots__ = ("_services", "admins", "due_actions")
 
     def __init__(self) -> None:
         self._services: Services | None = None
         self.admins = AdminCache()
+        # What each kind of due moment does (handlers/jobs.py), set by bot/app.py.
+        self.due_actions: DueActions = DueActions({})
 
     def attach(self, services: Services) -> None:
         self._services = services
@@ -51,6 +67,10 @@ class BotData:
         if self._services is None:
             raise RuntimeError("services are attached in post_init, before any update")
         return self._services
+
+
+# What a due moment of one kind does, given its booking and its kind.
+DueAction = Callable[["CovoisinContext", int, str], Awaitable[None]]
 
 
 class CovoisinContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):

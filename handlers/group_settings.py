@@ -41,9 +41,9 @@ from handlers.admins import admin_in_group, is_admin
 from handlers.context import CovoisinContext
 from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation
 from handlers.delivery import tell_privately
+from handlers.jobs import follow_group
 from handlers.render import duration, moment
 from handlers.speech import Speaker, group_speaker, personal_speaker
-from handlers.trip import move_reminders
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
@@ -378,7 +378,7 @@ async def _carry_out(
         case _SetLimit(setting, value):
             changed = await moderation.set_group_setting(chat_id, admin_id, setting, value)
             if changed and setting in _MOVES:
-                await move_reminders(context, chat_id, _MOVES[setting])
+                await follow_group(context, chat_id)  # the planned reminders move
             key = f"admin.settings.{setting}.changed" if changed else "admin.settings.unchanged"
             return say(key, value=setting_shown(say, setting, value)), _after_change(say, chat_id)
         case _SetLanguage(language):

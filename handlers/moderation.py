@@ -10,6 +10,7 @@ from handlers.admins import admin_in_group, is_admin
 from handlers.cars import named_member
 from handlers.context import CovoisinContext
 from handlers.delivery import Private, open_private_chat_line, tell_each_privately, tell_privately
+from handlers.jobs import follow
 from handlers.render import car_title, first_name, in_messages, moment, when_long
 from handlers.speech import group_speaker, member_speaker, mention
 
@@ -50,6 +51,7 @@ async def ban(update: Update, context: CovoisinContext) -> None:
     if not result.newly:
         await message.reply_text(say("admin.ban.already", name=name))
         return
+    await follow(context, (withdrawn.booking.id for withdrawn in result.withdrawn))
     notices = [await _banned_notice(context, chat.id, chat.title or "", user_id)]
     notices += [await _manager_notice(context, w) for w in result.withdrawn]
     # The group hears once: the reply below names whoever must open their private chat.

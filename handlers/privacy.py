@@ -12,12 +12,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.forgetting import ForgetPlan, ForgetRefusalReason, ForgetRefused, Forgotten
-from handlers.booking import cancel_expiry
 from handlers.context import CovoisinContext
 from handlers.delivery import Private, tell_each_privately
+from handlers.jobs import follow
 from handlers.render import car_title, first_name, when_long
 from handlers.speech import Speaker, group_speaker, member_speaker, personal_speaker
-from handlers.trip import cancel_reminders
 
 MESSAGE = filters.UpdateType.MESSAGE
 YES, NO = "yes", "no"
@@ -190,10 +189,14 @@ async def _tell_the_others(context: CovoisinContext, forgotten: Forgotten, name:
     `name` is the one the others knew them by, read from Telegram since the bot's copy is
     gone. One call per group: a group hears at most one message, naming those whose
     private chat is closed."""
+    # The cancelled bookings expire and remind no more.
+    await follow(
+        context,
+        [*(v.booking.id for v in forgotten.lent), *(w.booking.id for w in forgotten.borrowed)],
+    )
     by_group: defaultdict[int, list[Private]] = defaultdict(list)
     for view in forgotten.lent:
         booking, car = view.booking, view.car
-        _stop_jobs(context, booking.id)
         say = await member_speaker(context, booking.borrower_id, booking.chat_id)
         # A request nobody had answered yet, or a booking already accepted.
         key = (
@@ -206,7 +209,6 @@ async def _tell_the_others(context: CovoisinContext, forgotten: Forgotten, name:
         by_group[booking.chat_id].append(Private(booking.borrower_id, text))
     for withdrawn in forgotten.borrowed:
         booking, car = withdrawn.booking, withdrawn.car
-        _stop_jobs(context, booking.id)
         for manager in withdrawn.managers:
             say = await member_speaker(context, manager, booking.chat_id)
             text = say(
@@ -218,12 +220,6 @@ async def _tell_the_others(context: CovoisinContext, forgotten: Forgotten, name:
             by_group[booking.chat_id].append(Private(manager, text))
     for chat_id, messages in by_group.items():
         await tell_each_privately(context, messages, group_chat_id=chat_id)
-
-
-def _stop_jobs(context: CovoisinContext, booking_id: int) -> None:
-    """A cancelled booking expires and reminds no more."""
-    cancel_expiry(context.job_queue, booking_id)
-    cancel_reminders(context.job_queue, booking_id)
 
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:

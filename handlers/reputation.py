@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
 
 from babel.dates import format_date
 from babel.lists import format_list
@@ -21,7 +19,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    JobQueue,
     MessageHandler,
     filters,
 )
@@ -40,10 +37,11 @@ from bot.reputation import (
 )
 from bot.request_text import CarMention
 from bot.trips import Trip
-from handlers.context import CovoisinApp, CovoisinContext
+from handlers.context import CovoisinContext
 from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
 from handlers.delivery import Private, tell_each_privately
 from handlers.guards import is_group_member
+from handlers.jobs import follow
 from handlers.places import Place
 from handlers.prompts import close_prompt
 from handlers.render import car_title, first_name, when_long, when_short
@@ -334,7 +332,8 @@ async def _heading(
 
 
 async def offer_feedback(context: CovoisinContext, trip: Trip) -> None:
-    """After a return: both sides are asked, privately, and the reveal is scheduled."""
+    """After a return: both sides are asked, privately (the reveal is a moment of the
+    bookings' timer, planned from the round the return opened)."""
     booking = trip.booking
     messages = []
     for member, side in [(booking.borrower_id, FeedbackSide.BORROWER)] + [
@@ -345,9 +344,6 @@ async def offer_feedback(context: CovoisinContext, trip: Trip) -> None:
         text = question + "\n" + say("reputation.feedback.hidden", other=other)
         messages.append(Private(member, text, _thumbs(say, booking.id)))
     await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
-    found = await context.services.repos.reputation.round(booking.id)
-    if found is not None:
-        schedule_reveal(context.job_queue, booking.id, found.due_at, context.services.clock())
 
 
 async def _refuse(query: CallbackQuery, say: Speaker, refused: ReputationRefused) -> None:
@@ -455,34 +451,12 @@ async def on_cancel(update: Update, context: CovoisinContext) -> object:
     return ConversationHandler.END
 
 
-# The reveal: the database holds the truth; jobs are rebuilt from it at start.
+# The reveal: the database holds the truth; the timer (handlers/jobs.py) wakes for it.
 
 
-def reveal_job_name(booking_id: int) -> str:
-    return f"feedback-reveal-{booking_id}"
-
-
-def schedule_reveal(
-    jobs: JobQueue[Any] | None, booking_id: int, at: datetime, now: datetime
-) -> None:
-    """The reveal of one booking's feedback at `at`, read on the services' clock (`now`)."""
-    assert jobs is not None, "the job-queue extra is a dependency"
-    name = reveal_job_name(booking_id)
-    if not jobs.get_jobs_by_name(name):
-        # A delay rather than an instant, so the job follows the clock the rounds were
-        # written with; one due while the bot was down runs as soon as it starts.
-        jobs.run_once(
-            reveal_job,
-            when=max(at - now, timedelta(0)),
-            data=booking_id,
-            name=name,
-            job_kwargs={"misfire_grace_time": None},
-        )
-
-
-async def reveal_job(context: CovoisinContext) -> None:
-    assert context.job is not None and isinstance(context.job.data, int)
-    await reveal_now(context, context.job.data)
+async def reveal_due(context: CovoisinContext, booking_id: int, kind: str) -> None:
+    """The round's seven days are over: what was answered is shown."""
+    await reveal_now(context, booking_id)
 
 
 async def reveal_now(context: CovoisinContext, booking_id: int) -> None:
@@ -490,9 +464,7 @@ async def reveal_now(context: CovoisinContext, booking_id: int) -> None:
     reveal = await context.services.reputation.claim_reveal(booking_id)
     if reveal is None:
         return
-    assert context.job_queue is not None
-    for job in context.job_queue.get_jobs_by_name(reveal_job_name(booking_id)):
-        job.schedule_removal()
+    await follow(context, [booking_id])  # revealed before its time: no reveal left to wait for
     if not reveal.answers:
         return  # nobody answered in seven days: nothing to show
     booking = reveal.booking
@@ -532,14 +504,6 @@ async def _answer_line(context: CovoisinContext, say: Speaker, answer: Feedback)
     if answer.comment:
         line += "\n" + say("reputation.feedback.comment", comment=answer.comment)
     return line
-
-
-async def rebuild_reveal_jobs(app: CovoisinApp) -> int:
-    services = app.bot_data.services
-    plan = await services.reputation.reveal_plan()
-    for booking_id, due_at in plan:
-        schedule_reveal(app.job_queue, booking_id, due_at, services.clock())
-    return len(plan)
 
 
 # Trusted neighbours

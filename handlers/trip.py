@@ -1,22 +1,21 @@
 """The trip in Telegram: reminders, the managers' reports and buttons, the contribution.
 
-Reminders are JobQueue jobs, one per booking and kind, named after both; the database is
-the source of truth: they are rebuilt from it at start, and each job re-reads its booking
-and claims the reminder before sending (`TripService.claim_reminder`), so none is sent
-twice. The pickup and return questions themselves are in `handlers.trip_form`.
+A reminder is a moment of the bookings' timer (bot/schedule.py plans it from the database,
+handlers/jobs.py wakes for it); `send_reminder` re-reads its booking and claims the
+reminder before sending (`TripService.claim_reminder`), so none is sent twice. The pickup
+and return questions themselves are in `handlers.trip_form`.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
-from telegram.ext import BaseHandler, CallbackQueryHandler, JobQueue
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.booking import BookingView
 from bot.callbacks import Callback, Kind, button_of, parse_callback
@@ -24,16 +23,16 @@ from bot.contribution import format_amount
 from bot.trips import (
     IncidentView,
     OpenContribution,
-    Reminder,
     ReminderKind,
     Returned,
     Trip,
     TripRefused,
 )
 from bot.trips.rules import may_mark_no_show
-from handlers.context import CovoisinApp, CovoisinContext
+from handlers.context import CovoisinContext
 from handlers.delivery import Private, tell_each_privately, tell_privately
 from handlers.guards import is_group_member
+from handlers.jobs import arm, follow
 from handlers.prompts import close_prompt
 from handlers.render import car_title, first_name, moment, when_long, when_short
 from handlers.speech import Speaker, member_speaker, personal_speaker
@@ -132,68 +131,9 @@ async def refusal_answer(
 # Reminders
 
 
-def _job_name(booking_id: int, kind: ReminderKind) -> str:
-    return f"reminder-{kind}-{booking_id}"
-
-
-def schedule_reminders(jobs: JobQueue[Any] | None, reminders: list[Reminder]) -> None:
-    assert jobs is not None, "the job-queue extra is a dependency"
-    for reminder in reminders:
-        name = _job_name(reminder.booking_id, reminder.kind)
-        if not jobs.get_jobs_by_name(name):
-            # No misfire grace: a reminder due while the bot was busy or starting still
-            # goes; whether it is still useful is the job's own check.
-            jobs.run_once(
-                send_reminder,
-                when=reminder.at,
-                data=(reminder.booking_id, reminder.kind),
-                name=name,
-                job_kwargs={"misfire_grace_time": None},
-            )
-
-
-async def plan_reminders(context: CovoisinContext, booking_id: int) -> None:
-    """After a request, an accept or a pickup: the reminders the booking now calls for."""
-    schedule_reminders(context.job_queue, await context.services.trips.reminders_for(booking_id))
-
-
-def cancel_reminders(jobs: JobQueue[Any] | None, booking_id: int) -> None:
-    assert jobs is not None, "the job-queue extra is a dependency"
-    for kind in ReminderKind:
-        for job in jobs.get_jobs_by_name(_job_name(booking_id, kind)):
-            job.schedule_removal()
-
-
-async def move_reminders(context: CovoisinContext, chat_id: int, kind: ReminderKind) -> None:
-    """An admin changed when this kind of reminder comes: the group's planned ones move.
-
-    Each is planned again from the database, as at start: one already sent is not planned
-    again, and one whose new time has passed goes at once if it is still useful.
-    """
-    jobs: JobQueue[Any] | None = context.job_queue
-    assert jobs is not None, "the job-queue extra is a dependency"
-    trips = context.services.trips
-    for booking in await context.services.repos.trips.with_reminders_ahead():
-        if booking.chat_id != chat_id:
-            continue
-        for job in jobs.get_jobs_by_name(_job_name(booking.id, kind)):
-            job.schedule_removal()
-        planned = await trips.reminders_for(booking.id)
-        schedule_reminders(jobs, [reminder for reminder in planned if reminder.kind is kind])
-
-
-async def rebuild_reminder_jobs(app: CovoisinApp) -> int:
-    plan = await app.bot_data.services.trips.reminder_plan()
-    schedule_reminders(app.job_queue, plan)
-    return len(plan)
-
-
-async def send_reminder(context: CovoisinContext) -> None:
-    assert context.job is not None
-    data = context.job.data
-    assert isinstance(data, tuple)
-    booking_id, kind = data
-    assert isinstance(booking_id, int) and isinstance(kind, ReminderKind)
+async def send_reminder(context: CovoisinContext, booking_id: int, kind_name: str) -> None:
+    """A moment of the bookings' timer (handlers/jobs.py) whose kind is a reminder's."""
+    kind = ReminderKind(kind_name)
     trip = await context.services.trips.claim_reminder(booking_id, kind)
     if trip is None:
         return  # no longer useful, or already sent before a restart
@@ -207,15 +147,8 @@ async def send_reminder(context: CovoisinContext) -> None:
             # must not be lost, so the reminder is freed and tried again a little later.
             log.warning("pickup reminder of %s not sent (%s), retrying", booking_id, error)
             await context.services.trips.release_reminder(booking_id, kind)
-            jobs: JobQueue[Any] | None = context.job_queue
-            assert jobs is not None, "the job-queue extra is a dependency"
-            jobs.run_once(
-                send_reminder,
-                when=REMINDER_RETRY,
-                data=(booking_id, kind),
-                name=_job_name(booking_id, kind),
-                job_kwargs={"misfire_grace_time": None},
-            )
+            later = context.services.clock() + REMINDER_RETRY
+            arm(context, await context.services.schedule.again_at(booking_id, kind, later))
         return
     messages: list[Private] = []
     if kind is ReminderKind.END:
@@ -456,7 +389,7 @@ async def _no_show(query: CallbackQuery, context: CovoisinContext, booking_id: i
         await refusal_answer(query, context, result)
         return
     booking, car = result.booking, result.car
-    cancel_reminders(context.job_queue, booking.id)
+    await follow(context, [booking.id])
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     borrower = await first_name(context, booking.borrower_id)
     await query.answer()

@@ -43,16 +43,15 @@ from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
 from handlers.car_form import rebutton
 from handlers.context import CovoisinContext
 from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
+from handlers.jobs import follow
 from handlers.render import car_title, moment
 from handlers.reputation import offer_feedback
 from handlers.speech import Speaker, personal_speaker
 from handlers.trip import (
-    cancel_reminders,
     contribution_line,
     kilometres,
     left_the_group,
     one_button,
-    plan_reminders,
     refusal_answer,
     report_incident,
     report_pickup,
@@ -368,7 +367,7 @@ async def _finish(
             reply_markup=one_button(say("trip.button.returned"), Kind.RETURN, booking.id),
         )
         await report_pickup(context, picked.trip, picked.reading)
-        await plan_reminders(context, booking.id)
+        await follow(context, [booking.id])  # the end reminder and the late alert
         return ConversationHandler.END
     returned = await trips.record_return(
         form.booking_id, user.id, form.odometer_km, form.fuel_quarters, photo
@@ -376,7 +375,6 @@ async def _finish(
     if isinstance(returned, TripRefused):
         await context.bot.send_message(user.id, say(f"trip.refusal.{returned.reason}"))
         return ConversationHandler.END
-    cancel_reminders(context.job_queue, returned.trip.booking.id)
     lines = [
         say("trip.returned", car=car_title(returned.trip.car.name)),
         say(
@@ -393,6 +391,8 @@ async def _finish(
     await context.bot.send_message(user.id, "\n".join(lines), reply_markup=markup)
     await report_return(context, returned)
     await offer_feedback(context, returned.trip)
+    # No late alert for a car that is back; the reveal of the feedback instead.
+    await follow(context, [returned.trip.booking.id])
     return ConversationHandler.END
 
 

@@ -8,6 +8,7 @@ from storage.availability import AvailabilityRepository
 from storage.bookings import BookingRepository
 from storage.cars import CarRepository
 from storage.db import Database
+from storage.due import DueRepository
 from storage.export import ExportRepository
 from storage.groups import GroupRepository
 from storage.ledger import LedgerRepository
@@ -36,6 +37,7 @@ class Repositories:
     moderation: ModerationRepository
     export: ExportRepository
     personal_data: PersonalDataRepository
+    due: DueRepository
 
     @classmethod
     def over(cls, db: Database) -> Repositories:
@@ -54,6 +56,7 @@ class Repositories:
             moderation=ModerationRepository(db),
             export=ExportRepository(db),
             personal_data=PersonalDataRepository(db),
+            due=DueRepository(db),
         )
 
 

@@ -16,7 +16,9 @@ from pydantic import SecretStr
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import Services, utc_now
 from bot.settings import Settings
-from handlers.context import CovoisinApp
+from handlers import jobs
+from handlers.context import CovoisinApp, CovoisinContext
+from storage.due import DueMoment
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 
 
@@ -86,3 +88,27 @@ async def join(app: CovoisinApp, user: FakeUser, group: FakeChat) -> None:
         user.id, user.first_name, user.username, user.language_code, now
     )
     await services.repos.groups.add_member(group.id, user.id, now)
+
+
+async def run_due(app: CovoisinApp) -> int:
+    """What the bookings' timer does when it wakes, now, on the services' clock (a test
+    moves the clock rather than waiting): how many due moments were done."""
+    return await jobs.run_due(CovoisinContext(app))
+
+
+async def due_kinds(app: CovoisinApp, booking_id: int | None = None) -> set[tuple[int, str]]:
+    """The (booking, kind) of the moments the timer will wake for."""
+    stored = await services_of(app).schedule.stored()
+    return {(m.booking_id, m.kind) for m in stored if booking_id in (None, m.booking_id)}
+
+
+async def assert_due_follows_database(app: CovoisinApp) -> None:
+    """The moments stored are exactly those the database implies now (times included, for
+    those still ahead; one already due is planned at once, whenever that was)."""
+    schedule = services_of(app).schedule
+    now = services_of(app).clock()
+
+    def shown(moments: list[DueMoment]) -> set[tuple[int, str, datetime | None]]:
+        return {(m.booking_id, m.kind, m.at if m.at > now else None) for m in moments}
+
+    assert shown(await schedule.stored()) == shown(await schedule.implied())

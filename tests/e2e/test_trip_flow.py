@@ -161,8 +161,8 @@ async def test_a_kill_before_the_reminder_fires_delivers_it_once_after_restart(
     assert "/" in (await _answer(fake, marie, "/aide"))["text"]
     assert_said_nothing_more(fake)
     # Rebuilt at the first restart: pickup, no-show, end, overdue; at the second, no pickup.
-    assert bot.log().count("4 reminders scheduled") == 1
-    assert bot.log().count("3 reminders scheduled") == 1
+    assert bot.log().count("4 expiries, reminders and reveals planned") == 1
+    assert bot.log().count("3 expiries, reminders and reveals planned") == 1
 
 
 async def test_a_kill_right_after_a_reminder_was_sent_does_not_repeat_it(
@@ -177,4 +177,4 @@ async def test_a_kill_right_after_a_reminder_was_sent_does_not_repeat_it(
     assert_said_nothing_more(fake)
     assert _rows(bot, "SELECT kind FROM reminders_sent") == [("pickup",)]
     # What was rebuilt: the no-show prompt, the end reminder and the overdue alert; no pickup.
-    assert bot.log().count("3 reminders scheduled") == 1
+    assert bot.log().count("3 expiries, reminders and reveals planned") == 1

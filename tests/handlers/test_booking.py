@@ -19,7 +19,15 @@ from bot.dates import parse_interval
 from handlers.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
-from tests.inprocess import MovableClock, join, running_bot, services_of
+from tests.inprocess import (
+    MovableClock,
+    assert_due_follows_database,
+    due_kinds,
+    join,
+    run_due,
+    running_bot,
+    services_of,
+)
 
 
 @dataclass
@@ -211,22 +219,21 @@ async def test_expiry_tells_the_borrower_once_and_survives_a_restart(
 ) -> None:
     await _request(s, s.marie, "clio demain 10h-12h")
     await s.fake.next_message(chat=s.paul)
-    assert s.app.job_queue is not None
-    [job] = s.app.job_queue.get_jobs_by_name("expire-request-1")
+    assert (1, "expiry") in await due_kinds(s.app)
 
-    # The bot restarts: the job is rebuilt from the database.
+    # The bot restarts: the moment is rebuilt from the database.
     async with running_bot(
         s.fake, tmp_path / "restarted", clock=s.clock, db_path=s.db_path
     ) as again:
-        assert again.job_queue is not None
-        [rebuilt] = again.job_queue.get_jobs_by_name("expire-request-1")
+        assert (1, "expiry") in await due_kinds(again)
         s.clock.advance(timedelta(hours=13))
-        await rebuilt.run(again)
-        await rebuilt.run(again)  # twice: nothing more happens
+        assert await run_due(again) >= 1
+        assert await run_due(again) == 0  # twice: nothing more happens
+        await assert_due_follows_database(again)
     told = await s.fake.next_message(chat=s.marie)
     assert "la demande est annulée" in str(told["text"])
     assert s.rows("SELECT status FROM bookings") == [("expired",)]
-    await job.run(s.app)  # the first bot's job also fires later: already expired, silence
+    await run_due(s.app)  # the first bot wakes later too: already expired, silence
     assert_said_nothing_more(s.fake)
 
 
@@ -567,16 +574,15 @@ async def test_an_accepted_booking_of_someone_who_leaves_is_cancelled_with_its_r
     prompt = await s.fake.next_message(chat=s.paul)
     await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
     await s.fake.next_message(chat=s.marie)
-    jobs = s.app.job_queue
-    assert jobs is not None
-    assert any(job.name and job.name.startswith("reminder") for job in jobs.jobs())
+    assert (1, "pickup") in await due_kinds(s.app)
     await s.fake.remove_member(s.village, s.marie)
     notice = await s.fake.next_message(chat=s.paul)
     assert "sa réservation de votre Clio est annulée" in str(notice["text"])
     assert s.rows("SELECT status, late_cancellation FROM bookings") == [("cancelled", 0)]
     await s.fake.send_private(s.paul, "/aide")  # handled after the departure: jobs settled
     await s.fake.next_message(chat=s.paul)
-    assert not [job for job in jobs.jobs() if job.name and "reminder" in job.name]
+    assert await due_kinds(s.app) == set()
+    await assert_due_follows_database(s.app)
 
 
 @pytest.mark.parametrize("kind", list(Kind))

@@ -24,10 +24,16 @@ from bot.callbacks import Callback, Kind
 from bot.dates import Interval
 from bot.trips import PickedUp
 from handlers.context import CovoisinApp
-from handlers.delivery import OUTBOX_JOB
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
-from tests.inprocess import MovableClock, join, running_bot, services_of
+from tests.inprocess import (
+    MovableClock,
+    assert_due_follows_database,
+    due_kinds,
+    join,
+    running_bot,
+    services_of,
+)
 
 Message = dict[str, Any]
 NOT_YOURS = "Ce bouton ne vous concerne pas."
@@ -363,21 +369,14 @@ async def test_the_cancelled_bookings_expire_and_remind_no_more(s: Scene) -> Non
     await s.fake.next_message(chat=s.marie, text_contains="⏰")
     await _in_group(s, s.marie, "/reserver clio demain 10h-12h")
     await s.fake.next_message(chat=s.paul, text_contains="aimerait emprunter")
-    assert s.app.job_queue is not None
-
-    def jobs() -> list[str]:
-        """The jobs of bookings: the outbox's runs for the whole bot, whatever happens."""
-        assert s.app.job_queue is not None
-        names = (job.name or "" for job in s.app.job_queue.jobs() if not job.removed)
-        return sorted(name for name in names if name != OUTBOX_JOB)
-
-    assert {"expire-request-2", "reminder-pending-2", "reminder-end-1"} <= set(jobs())
+    assert {(2, "expiry"), (2, "pending"), (1, "end")} <= await due_kinds(s.app)
 
     question = await _private(s, s.paul, "/oublier")
     await _edited(s, s.paul, question, _data(question, Kind.FORGET, "yes"))
     for _ in range(2):
         await s.fake.next_message(chat=s.marie, text_contains="Paul a retiré la Clio")
-    assert jobs() == []
+    assert await due_kinds(s.app) == set()
+    await assert_due_follows_database(s.app)
     assert_said_nothing_more(s.fake)
 
 

@@ -21,7 +21,14 @@ from bot.timefmt import format_moment
 from handlers.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
-from tests.inprocess import MovableClock, join, running_bot, services_of
+from tests.inprocess import (
+    MovableClock,
+    assert_due_follows_database,
+    due_kinds,
+    join,
+    running_bot,
+    services_of,
+)
 
 Message = dict[str, Any]
 ADMINS_ONLY = "réservée aux administrateurs"
@@ -53,11 +60,10 @@ class Scene:
     def audit(self) -> list[tuple[Any, ...]]:
         return self.rows("SELECT admin_id, detail FROM audit_log ORDER BY id")
 
-    def job_times(self, kind: str) -> list[datetime]:
-        """When the JobQueue will send this kind of reminder for the booking."""
-        jobs = self.app.job_queue
-        assert jobs is not None
-        return [job.next_t for job in jobs.get_jobs_by_name(f"reminder-{kind}-1") if job.next_t]
+    async def job_times(self, kind: str) -> list[datetime]:
+        """When the bookings' timer will send this kind of reminder for the booking."""
+        planned = await services_of(self.app).schedule.of_booking(1)
+        return [moment.at for moment in planned if moment.kind == kind]
 
 
 @pytest.fixture(name="s")
@@ -352,22 +358,22 @@ async def test_end_and_overdue_reminders_from_the_offered_values(s: Scene) -> No
 
 async def test_changing_a_reminder_offset_moves_the_planned_reminders(s: Scene) -> None:
     start, end = await _accepted(s)
-    assert s.job_times("pickup") == [start - timedelta(hours=1)]
-    assert s.job_times("end") == [end - timedelta(minutes=30)]
-    assert s.job_times("overdue") == [end + timedelta(minutes=30)]
+    assert await s.job_times("pickup") == [start - timedelta(hours=1)]
+    assert await s.job_times("end") == [end - timedelta(minutes=30)]
+    assert await s.job_times("overdue") == [end + timedelta(minutes=30)]
 
     menu = await _menu(s)
     done = await _press(s, await _press(s, menu, "Rappel de départ"), "Rappel 2 heures avant")
-    assert s.job_times("pickup") == [start - timedelta(hours=2)]
-    assert s.job_times("end") == [end - timedelta(minutes=30)]
+    assert await s.job_times("pickup") == [start - timedelta(hours=2)]
+    assert await s.job_times("end") == [end - timedelta(minutes=30)]
 
     menu = await _press(s, done, "← Autres réglages")
     done = await _press(s, await _press(s, menu, "Rappel de retour"), "15 minutes avant la fin")
     menu = await _press(s, done, "← Autres réglages")
     await _press(s, await _press(s, menu, "Alerte de retard"), "1 heure après la fin")
-    assert s.job_times("pickup") == [start - timedelta(hours=2)]
-    assert s.job_times("end") == [end - timedelta(minutes=15)]
-    assert s.job_times("overdue") == [end + timedelta(hours=1)]
+    assert await s.job_times("pickup") == [start - timedelta(hours=2)]
+    assert await s.job_times("end") == [end - timedelta(minutes=15)]
+    assert await s.job_times("overdue") == [end + timedelta(hours=1)]
 
 
 async def test_a_reminder_already_sent_is_not_sent_again_after_a_change(s: Scene) -> None:
@@ -384,7 +390,7 @@ async def test_a_reminder_already_sent_is_not_sent_again_after_a_change(s: Scene
     menu = await _menu(s)
     await _press(s, await _press(s, menu, "Rappel de départ"), "Rappel 2 heures avant")
     assert s.rows("SELECT pickup_reminder_seconds FROM group_settings") == [(7200,)]
-    assert s.job_times("pickup") == []
+    assert await s.job_times("pickup") == []
     assert_said_nothing_more(s.fake)
 
 
@@ -406,3 +412,63 @@ def test_a_written_time_zone_is_a_place_of_the_zone_database(
     written: str, zone: str | None
 ) -> None:
     assert zone_named(written) == zone
+
+
+async def test_after_each_change_the_planned_moments_are_those_the_database_implies(
+    s: Scene,
+) -> None:
+    """Requests, an accept, a decline, a settings change, an admin's cancellation, a ban
+    and a car's removal: after each, the bookings' timer waits for exactly what the
+    database implies, nothing left over."""
+
+    asked: list[Message] = []
+
+    async def request(who: FakeUser, when: str) -> Message:
+        asked.append(await s.fake.send_text(who, s.village, f"/reserver clio {when}"))
+        await s.fake.next_message(chat=s.village)
+        return await s.fake.next_message(chat=s.paul, text_contains="aimerait emprunter")
+
+    async def settled() -> None:
+        # A command handled after the action: its follow-up is done (updates go in order).
+        await s.fake.send_private(s.paul, "/aide")
+        await s.fake.next_message(chat=s.paul)
+        await assert_due_follows_database(s.app)
+
+    first = await request(s.marie, "demain 10h-12h")
+    second = await request(s.luc, "après-demain 10h-12h")
+    third = await request(s.marie, "dans 3 jours 14h-16h")
+    await settled()
+    assert {(1, "expiry"), (2, "expiry"), (3, "expiry")} <= await due_kinds(s.app)
+
+    await s.fake.press_button(s.paul, first, text="✅ Accepter")
+    await s.fake.next_message(chat=s.marie, text_contains="d'accord")
+    await settled()
+    assert (1, "expiry") not in await due_kinds(s.app)
+    assert (1, "pickup") in await due_kinds(s.app)
+
+    since = s.fake.mark()
+    await s.fake.press_button(s.paul, second, text="❌ Refuser")
+    await s.fake.wait_for_call("editMessageText", since=since)
+    declined = s.fake.message(s.paul, int(second["message_id"]))
+    assert declined is not None
+    await s.fake.press_button(s.paul, declined, text="Pas cette fois")
+    await s.fake.next_message(chat=s.luc)
+    await settled()
+    assert not {kind for booking, kind in await due_kinds(s.app) if booking == 2}
+
+    menu = await _menu(s)
+    await _press(s, await _press(s, menu, "Rappel de départ"), "Rappel 2 heures avant")
+    await settled()
+
+    await s.fake.send_text(s.anne, s.village, "/annuler clio")
+    listed = await s.fake.next_message(chat=s.village)
+    await s.fake.press_button(s.anne, listed, text="❌ 1")
+    await s.fake.next_message(chat=s.marie, text_contains="annulé")
+    await settled()
+    assert not {kind for booking, kind in await due_kinds(s.app) if booking == 1}
+
+    await s.fake.send_text(s.anne, s.village, "/bannir", reply_to=asked[2])
+    await s.fake.next_message(chat=s.village, text_contains="ne peut plus emprunter")
+    await settled()
+    assert await due_kinds(s.app) == set()  # Marie's third request went with the ban
+    assert third

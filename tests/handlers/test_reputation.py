@@ -19,10 +19,9 @@ from bot.callbacks import Callback, Kind
 from bot.dates import Interval
 from bot.trips import PickedUp, Returned
 from handlers.context import CovoisinApp
-from handlers.delivery import OUTBOX_JOB
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
-from tests.inprocess import MovableClock, join, running_bot, services_of
+from tests.inprocess import MovableClock, due_kinds, join, running_bot, services_of
 
 Message = dict[str, Any]
 NOT_YOURS = "Ce bouton ne vous concerne pas."
@@ -363,9 +362,7 @@ async def test_a_restart_in_the_middle_of_the_seven_days_reveals_once(
     # Three days later the bot restarts: the reveal waits for its seventh day.
     clock.advance(timedelta(days=3))
     async with running_bot(fake, tmp_path, clock=clock) as app:
-        assert app.job_queue is not None
-        [job] = [job for job in app.job_queue.jobs() if job.name != OUTBOX_JOB]
-        assert job.name == f"feedback-reveal-{booking_id}"
+        assert await due_kinds(app) == {(booking_id, "reveal")}
         assert _rows(tmp_path, "SELECT revealed_at IS NULL FROM feedback_rounds") == [(1,)]
 
     # Down over the seventh day: the reveal runs at start, once, to both.
@@ -378,8 +375,7 @@ async def test_a_restart_in_the_middle_of_the_seven_days_reveals_once(
     assert _rows(tmp_path, "SELECT revealed_at IS NOT NULL FROM feedback_rounds") == [(1,)]
 
     async with running_bot(fake, tmp_path, clock=clock) as app:
-        assert app.job_queue is not None
-        assert [job.name for job in app.job_queue.jobs()] == [OUTBOX_JOB]
+        assert await due_kinds(app) == set()
     assert_said_nothing_more(fake)
     profile = _rows(
         tmp_path, "SELECT user_id, thumbs_up FROM ledger WHERE kind = 'feedback_received'"

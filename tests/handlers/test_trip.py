@@ -15,11 +15,19 @@ import pytest
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
 from bot.trips import ReminderKind
-from handlers.context import CovoisinApp
-from handlers.trip import send_reminder
+from handlers.context import CovoisinApp, CovoisinContext
+from handlers.trip import REMINDER_RETRY, send_reminder
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
-from tests.inprocess import MovableClock, join, running_bot, services_of
+from tests.inprocess import (
+    MovableClock,
+    assert_due_follows_database,
+    due_kinds,
+    join,
+    run_due,
+    running_bot,
+    services_of,
+)
 
 Message = dict[str, Any]
 KEYS = "Boîte aux lettres, code 1234"
@@ -330,14 +338,13 @@ async def test_cancelling_drops_the_reminders(s: Scene) -> None:
     prompt = await s.fake.next_message(chat=s.paul)
     await s.fake.press_button(s.paul, prompt, _data(prompt, Kind.ACCEPT))
     await s.fake.next_message(chat=s.marie, text_contains="d'accord")
-    jobs = s.app.job_queue
-    assert jobs is not None
-    assert jobs.get_jobs_by_name("reminder-pickup-1")
+    assert (1, "pickup") in await due_kinds(s.app)
     await s.fake.send_private(s.marie, "/annuler 1")
     confirm = await s.fake.next_message(chat=s.marie, text_contains="Annuler celle-ci")
     await s.fake.press_button(s.marie, confirm, text="❌ Oui, annuler")
     await s.fake.next_message(chat=s.paul, text_contains="annulé")
-    assert not [job for job in jobs.jobs() if job.name and job.name.startswith("reminder-")]
+    assert await due_kinds(s.app) == set()
+    await assert_due_follows_database(s.app)
 
 
 async def test_managers_are_reminded_of_a_request_still_pending(s: Scene) -> None:
@@ -352,13 +359,9 @@ async def test_managers_are_reminded_of_a_request_still_pending(s: Scene) -> Non
 
 
 async def _run_reminder(s: Scene, kind: ReminderKind) -> None:
-    """The reminder's job, run to its end now, on the moved clock (the JobQueue itself
-    keeps the wall clock)."""
-    jobs = s.app.job_queue
-    assert jobs is not None
-    job = jobs.run_once(send_reminder, when=timedelta(days=30), data=(1, kind))
-    await job.run(s.app)
-    job.schedule_removal()
+    """The reminder, sent now on the moved clock, as the bookings' timer would (the
+    JobQueue itself keeps the wall clock)."""
+    await send_reminder(CovoisinContext(s.app), 1, kind)
 
 
 async def test_overdue_alert_to_the_borrower_and_the_managers_once(s: Scene) -> None:
@@ -407,10 +410,11 @@ async def test_a_pickup_reminder_telegram_refused_is_tried_again_not_lost(s: Sce
     s.fake.fail_next(1, status=400, method="sendMessage", description="Bad Request: passing")
     await _run_reminder(s, ReminderKind.PICKUP)
     assert s.rows("SELECT count(*) FROM reminders_sent") == [(0,)]
-    jobs = s.app.job_queue
-    assert jobs is not None
-    [retry] = jobs.get_jobs_by_name("reminder-pickup-1")
-    await retry.run(s.app)
+    # Tried again a minute later.
+    [retry] = [m for m in await services_of(s.app).schedule.of_booking(1) if m.kind == "pickup"]
+    assert retry.at - s.clock() <= REMINDER_RETRY
+    s.clock.advance(REMINDER_RETRY)
+    assert await run_due(s.app) >= 1
     reminder = await s.fake.next_message(chat=s.marie, text_contains="⏰")
     assert "🔑" in str(reminder["text"])
     assert s.rows("SELECT kind FROM reminders_sent") == [("pickup",)]
