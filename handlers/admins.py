@@ -24,6 +24,7 @@ from telegram.ext import BaseHandler, ChatMemberHandler
 
 from bot.callbacks import Callback, Kind, parse_callback
 from handlers.context import CovoisinContext
+from handlers.guards import pressed_in_private
 from handlers.speech import Speaker, personal_speaker
 from storage.models import Group
 
@@ -85,6 +86,10 @@ async def picked_group(
     query = update.callback_query
     callback = parse_callback(query.data) if query else None
     if query is None or callback is None:
+        return None
+    if not pressed_in_private(query):
+        say = await personal_speaker(context, query.from_user)
+        await query.answer(say("button.stale"), show_alert=True)
         return None
     if not await is_admin(context, callback.target, query.from_user.id):
         say = await personal_speaker(context, query.from_user)

@@ -12,7 +12,7 @@ from bot.dates import DateParseError, Interval, parse_availability, parse_interv
 from bot.i18n import echo
 from handlers.context import CovoisinContext
 from handlers.delivery import open_private_chat_line, tell_privately
-from handlers.guards import is_group_member
+from handlers.guards import is_group_member, pressed_in_private
 from handlers.places import Place, place_of_car_command
 from handlers.render import car_title, first_name, weekly, when_long, when_short
 from handlers.speech import Speaker, personal_speaker, speaker_for
@@ -125,6 +125,10 @@ async def on_delete_window(update: Update, context: CovoisinContext) -> None:
     callback = parse_callback(query.data)
     if callback is None or callback.kind is not Kind.WINDOW_DELETE:
         await query.answer(say("button.unknown"), show_alert=True)
+        return
+    if not pressed_in_private(query):
+        # A car's windows are listed in its manager's private chat, nowhere else.
+        await query.answer(say("button.stale"), show_alert=True)
         return
     # A manager who left the village manages nothing there any more: Telegram says who is in.
     window = await context.services.repos.availability.get(callback.target)

@@ -38,7 +38,7 @@ from handlers.delivery import (
     tell_each_privately,
     tell_privately,
 )
-from handlers.guards import is_group_member
+from handlers.guards import has_left, is_group_member
 from handlers.help import show_help
 from handlers.jobs import follow
 from handlers.places import Place, place_of_car_command
@@ -412,7 +412,7 @@ async def _accept(query: CallbackQuery, context: CovoisinContext, booking_id: in
     if (
         booking is not None
         and query.from_user.id in await service.managers(booking.car_id)
-        and not await is_group_member(context, booking.chat_id, booking.borrower_id)
+        and await has_left(context, booking.chat_id, booking.borrower_id)
     ):
         # Telegram knows who is in the group now; the bot may have missed the departure
         # (it is told only when it is an admin or sees the service message).
@@ -514,31 +514,40 @@ async def _decline(
 
 async def withdraw_departed(context: CovoisinContext, chat_id: int, user_id: int) -> None:
     """A member left the group (bot.booking.service.member_left says what that changes):
-    each person concerned is told privately; the group hears nothing, as someone leaving
-    is not news the bot should post."""
+    each person concerned is told privately; the group hears of it only as the usual one
+    line naming those whose private chat is closed."""
     departed = await context.services.booking.member_left(chat_id, user_id)
     gone = await first_name(context, user_id)
     notices = []
-    for withdrawn in departed.withdrawn:
+    road = [(w, "booking.departed.on_the_road") for w in departed.on_the_road]
+    for withdrawn, key in [*[(w, "") for w in departed.withdrawn], *road]:
         booking = withdrawn.booking
         # What it was before: a request, or a booking the owner counted on.
-        key = "notice_booked" if booking.decided_at is not None else "notice"
+        if not key:
+            key = "booking.departed." + (
+                "notice_booked" if booking.decided_at is not None else "notice"
+            )
         for manager in withdrawn.managers:
             say = await member_speaker(context, manager, chat_id)
-            notices.append(
-                _departure_notice(say, manager, f"booking.departed.{key}", gone, withdrawn)
-            )
+            notices.append(_departure_notice(say, manager, key, gone, withdrawn))
     for view in departed.called_off:
         key = "owner_booked" if view.booking.decided_at is not None else "owner"
         borrower = view.booking.borrower_id
         say = await member_speaker(context, borrower, chat_id)
         notices.append(_departure_notice(say, borrower, f"booking.departed.{key}", gone, view))
+    own = []  # to the one who left, about their own car: kept apart from the group
     for car in departed.paused:
         say = await member_speaker(context, user_id, chat_id)
-        notices.append(Private(user_id, say("booking.departed.paused", car=car_title(car.name))))
+        own.append(Private(user_id, say("booking.departed.paused", car=car_title(car.name))))
+    for handed in departed.handed_over:
+        for manager in handed.managers:
+            say = await member_speaker(context, manager, chat_id)
+            text = say("booking.departed.handed_over", owner=gone, car=car_title(handed.car.name))
+            notices.append(Private(manager, text))
     touched: list[Withdrawn | BookingView] = [*departed.withdrawn, *departed.called_off]
     await follow(context, (each.booking.id for each in touched))
-    await tell_each_privately(context, notices, group_chat_id=chat_id, nudge_in_group=False)
+    await tell_each_privately(context, notices, group_chat_id=chat_id)
+    await tell_each_privately(context, own, group_chat_id=None)
 
 
 def _departure_notice(

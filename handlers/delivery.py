@@ -16,6 +16,7 @@ from telegram.error import Forbidden, TelegramError, TimedOut
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.i18n import Html
 from handlers.context import CovoisinApp, CovoisinContext
+from handlers.guards import is_group_member
 from handlers.speech import Speaker, group_speaker, mention
 from storage.models import PendingMessage
 from storage.privacy import FORMER_MEMBER_ID
@@ -164,6 +165,13 @@ async def _send_kept(context: CovoisinContext, message: PendingMessage) -> _Sent
     sending, so two senders never send one twice."""
     repos = context.services.repos
     if not await repos.pending.claim(message.id, context.services.clock()):
+        return _Sent.SKIPPED
+    if message.chat_id is not None and not await is_group_member(
+        context, message.chat_id, message.user_id
+    ):
+        # About a group they have left since (the bot may have missed the departure): no
+        # longer theirs to read.
+        await repos.pending.delivered(message.id)
         return _Sent.SKIPPED
     markup = (
         InlineKeyboardMarkup.de_json(json.loads(message.reply_markup), context.bot)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember
+from telegram import CallbackQuery, ChatMember
 from telegram.error import BadRequest, Forbidden
 
 from handlers.context import CovoisinContext
@@ -25,3 +25,24 @@ async def is_group_member(context: CovoisinContext, chat_id: int, user_id: int) 
     if member.status == ChatMember.RESTRICTED:
         return bool(getattr(member, "is_member", False))
     return member.status in _IN_GROUP
+
+
+async def has_left(context: CovoisinContext, chat_id: int, user_id: int) -> bool:
+    """True only when Telegram says the person left or was removed: a failed question (the
+    group unreachable for a moment) is no reason to cancel what they asked for."""
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except (BadRequest, Forbidden):
+        log.info("membership of %s in %s could not be checked", user_id, chat_id)
+        return False
+    if member.status == ChatMember.RESTRICTED:
+        return not getattr(member, "is_member", False)
+    return member.status in (ChatMember.LEFT, ChatMember.BANNED)
+
+
+def pressed_in_private(query: CallbackQuery) -> bool:
+    """The pressed message is in the presser's own private chat, where the bot puts the
+    buttons that show someone's own things (a car's windows, a group picker). Button data
+    forged onto a group's message would otherwise write those things into that group."""
+    message = query.message
+    return message is not None and message.chat.id == query.from_user.id

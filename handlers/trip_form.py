@@ -166,7 +166,12 @@ async def _ask_again(
 async def _begin(
     query: CallbackQuery, context: CovoisinContext, trip: Trip, form: TripForm
 ) -> object:
-    if await left_the_group(query, context, trip.booking.chat_id):
+    # Someone who left the group acts there no more, except to say they brought back a
+    # car they still have: its owner needs that return more than anyone.
+    bringing_back = form.moment is ReadingMoment.RETURN and trip.booking.borrower_id == (
+        query.from_user.id
+    )
+    if not bringing_back and await left_the_group(query, context, trip.booking.chat_id):
         return None
     say = await personal_speaker(context, query.from_user, trip.booking.chat_id)
     _keep(context, form)

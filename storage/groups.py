@@ -103,11 +103,13 @@ class GroupRepository:
                 (chat_id, user_id, to_db(now)),
             )
 
-    async def remove_member(self, conn: aiosqlite.Connection, chat_id: int, user_id: int) -> None:
-        """They left or were removed: they act in this group no more."""
-        await conn.execute(
+    async def remove_member(self, conn: aiosqlite.Connection, chat_id: int, user_id: int) -> bool:
+        """They left or were removed: they act in this group no more. False when they were
+        no member already."""
+        cursor = await conn.execute(
             "DELETE FROM members WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
         )
+        return cursor.rowcount == 1
 
     async def member(self, chat_id: int, user_id: int) -> Member | None:
         row = await self._db.fetchone(

@@ -135,15 +135,29 @@ class Withdrawn:
 
 
 @dataclass(frozen=True, slots=True)
+class HandedOver:
+    """A car whose owner left the group, lent on by these co-managers still in it."""
+
+    car: Car
+    managers: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Departed:
-    """A member left a group. `withdrawn`: their requests and bookings there not picked up,
-    now cancelled (the cars' managers are told). `paused`: the cars they own there, now
-    paused. `called_off`: the requests and bookings of those cars not picked up, now
-    cancelled (their borrowers are told)."""
+    """A member left a group.
+
+    `withdrawn`: their requests and bookings there not picked up, now cancelled (the cars'
+    managers are told). `on_the_road`: a car of the group still with them (its managers
+    are told; they may still bring it back). `paused`: the cars they own there that nobody
+    else manages, paused now. `called_off`: the requests and bookings of those cars not
+    picked up, now cancelled (their borrowers are told). `handed_over`: the cars they own
+    that co-managers still in the group go on lending (those co-managers are told)."""
 
     withdrawn: tuple[Withdrawn, ...] = ()
+    on_the_road: tuple[Withdrawn, ...] = ()
     paused: tuple[Car, ...] = ()
     called_off: tuple[BookingView, ...] = ()
+    handed_over: tuple[HandedOver, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,37 +704,58 @@ class BookingService:
         - they are no longer a member, so nothing of the group reaches them any more, not
           even what was kept for them until they opened their private chat;
         - what they asked for there and have not picked up is cancelled, so an owner's
-          Accept pressed afterwards finds nothing to accept;
+          Accept pressed afterwards finds nothing to accept; a car already on the road
+          with them stays theirs to bring back;
         - they no longer decide for the cars they co-managed there;
-        - the cars they own there are paused (they take them back to the group by coming
-          back), and what was asked of those cars and not picked up is cancelled.
-        A car already on the road stays with its borrower until it is brought back. None of
-        it is a late cancellation: leaving the village is not letting a neighbour down."""
+        - a car they own goes on being lent by its co-managers still in the group; with
+          none, it is paused (the owner takes it back to the group by coming back), and
+          what was asked of it and not picked up is cancelled.
+        None of it is a late cancellation: leaving the village is not letting a neighbour
+        down. Told a second time (Telegram's two notices of one departure), it does
+        nothing: they were no member any more."""
         now = self._now()
         repos = self._repos
-        withdrawn, paused, called_off = [], [], []
+        withdrawn, on_the_road, paused, called_off, handed_over = [], [], [], [], []
         async with self._db.transaction() as conn:
-            await repos.groups.remove_member(conn, chat_id, user_id)
+            if not await repos.groups.remove_member(conn, chat_id, user_id):
+                return Departed()
             await repos.pending.drop_for_group(conn, user_id, chat_id)
             for booking in await repos.bookings.open_of_borrower(user_id, now):
                 if booking.chat_id != chat_id:
                     continue
-                if not await repos.bookings.cancel(conn, booking.id, user_id, now, False):
-                    continue  # active: the car is with them
                 car = await self._reread_car(booking.car_id)
                 managers = tuple(await repos.cars.managers(car.id))
-                withdrawn.append(Withdrawn(await self._reread(booking.id), car, managers))
+                if await repos.bookings.cancel(conn, booking.id, user_id, now, False):
+                    withdrawn.append(Withdrawn(await self._reread(booking.id), car, managers))
+                else:  # active: the car is with them
+                    on_the_road.append(Withdrawn(booking, car, managers))
             for car in await repos.cars.in_group(chat_id):
+                deciding = await repos.cars.managers(car.id)
+                if user_id not in deciding:
+                    continue
+                await repos.cars.remove_manager(conn, car.id, user_id)
                 if car.owner_id != user_id:
-                    await repos.cars.remove_manager(conn, car.id, user_id)
+                    continue
+                others = [
+                    m for m in deciding if m != user_id and await repos.groups.member(chat_id, m)
+                ]
+                if others:
+                    # The co-managers answer for the car, as they did beside its owner.
+                    handed_over.append(HandedOver(car, tuple(others)))
                     continue
                 if not car.paused:
                     await repos.cars.set_paused(conn, car.id, True)
-                paused.append(await self._reread_car(car.id))
+                    paused.append(await self._reread_car(car.id))
                 for booking in await repos.bookings.open_of_car(car.id, now):
                     if await repos.bookings.cancel(conn, booking.id, user_id, now, False):
                         called_off.append(BookingView(await self._reread(booking.id), car))
-        return Departed(tuple(withdrawn), tuple(paused), tuple(called_off))
+        return Departed(
+            tuple(withdrawn),
+            tuple(on_the_road),
+            tuple(paused),
+            tuple(called_off),
+            tuple(handed_over),
+        )
 
     async def expire(self, booking_id: int, now: datetime | None = None) -> Booking | None:
         """The expiry job: expire the request if it is still pending and due; the expired

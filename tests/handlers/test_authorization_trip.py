@@ -11,6 +11,7 @@ not: a ban stops booking and listing). See tests/handlers/authz.py for the roles
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 import pytest_asyncio
@@ -422,10 +423,13 @@ ROWS: dict[str, Row] = {
 }
 
 LEFT_GROUP = text("button.left_group")
-# Someone who left the village acts on nothing there any more, their own trips included.
+# Someone who left the village acts on nothing there any more, their own trips included,
+# except bringing back a car they still have: its owner needs that return.
 ROWS |= {
     "pickup_button_after_leaving": after_leaving(ROWS["pickup_button"], LEFT_GROUP, Role.BORROWER),
-    "return_button_after_leaving": after_leaving(ROWS["return_button"], LEFT_GROUP, Role.BORROWER),
+    "return_button_after_leaving": replace(
+        after_leaving(ROWS["return_button"], LEFT_GROUP, Role.BORROWER), done_for=BORROWER
+    ),
     "paid_button_after_leaving": after_leaving(ROWS["paid_button"], LEFT_GROUP, Role.BORROWER),
     "all_good_button_after_leaving": after_leaving(ROWS["all_good_button"], LEFT_GROUP, Role.OWNER),
     "problem_button_after_leaving": after_leaving(ROWS["problem_button"], LEFT_GROUP, Role.OWNER),

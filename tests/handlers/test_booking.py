@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,9 @@ from telegram import Update
 from bot.booking import BookingMode, CarDraft, Energy
 from bot.callbacks import Callback, Kind
 from bot.dates import parse_interval
-from handlers.context import CovoisinApp
+from bot.trips.service import TripRefused
+from handlers.context import CovoisinApp, CovoisinContext
+from handlers.guards import has_left
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import (
@@ -359,9 +361,9 @@ async def test_a_manager_who_left_the_group_decides_nothing(s: Scene) -> None:
     await s.fake.remove_member(s.village, s.paul)
     # Who leaves takes their car out of the village's pool: Marie hears it, Paul too.
     told = await s.fake.next_message(chat=s.marie)
-    assert "Paul a quitté le groupe : votre demande de sa Clio est annulée" in told["text"]
+    assert "Paul a quitté le groupe : votre demande pour sa Clio est annulée" in told["text"]
     paused = await s.fake.next_message(chat=s.paul)
-    assert "je l'ai mise en pause" in paused["text"]
+    assert "n'y est plus proposée" in paused["text"]
     assert "Saint-Martin" not in paused["text"]
     assert s.rows("SELECT status FROM bookings") == [("cancelled",)]
     assert s.rows("SELECT paused FROM cars") == [(1,)]
@@ -658,3 +660,69 @@ async def test_what_was_kept_for_someone_who_leaves_is_not_delivered_later(s: Sc
     assert "Marie" not in welcome["text"]
     later = [c.params["text"] for c in s.fake.unconsumed_calls("sendMessage")]
     assert not [text for text in later if "Marie aimerait" in text]
+
+
+async def test_telegrams_two_notices_of_one_departure_tell_the_owner_once(s: Scene) -> None:
+    await s.fake.promote(s.village, s.fake.bot_user)  # an admin bot hears chat_member too
+    await _request(s, s.marie, "clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    await s.fake.remove_member(s.village, s.marie)
+    await s.fake.next_message(chat=s.paul, text_contains="Marie a quitté le groupe")
+    await s.fake.send_private(s.paul, "/aide")  # handled after both notices
+    await s.fake.next_message(chat=s.paul)
+    assert_said_nothing_more(s.fake)
+
+
+async def test_a_car_whose_owner_leaves_is_lent_on_by_its_co_manager(s: Scene) -> None:
+    services = services_of(s.app)
+    car = await services.booking.find_car(s.village.id, "clio")
+    assert car is not None
+    await services.booking.add_manager(car.id, s.paul.id, s.luc.id)
+    await _request(s, s.marie, "clio demain 10h-12h")
+    await s.fake.next_message(chat=s.paul)
+    to_luc = await s.fake.next_message(chat=s.luc)
+    await s.fake.remove_member(s.village, s.paul)
+    told = await s.fake.next_message(chat=s.luc, text_contains="Paul a quitté le groupe")
+    assert "c'est vous qui répondez aux demandes" in told["text"]
+    assert s.rows("SELECT status FROM bookings") == [("pending",)]
+    assert s.rows("SELECT paused FROM cars") == [(0,)]
+    assert await services.booking.managers(car.id) == [s.luc.id]
+    await s.fake.press_button(s.luc, to_luc, _buttons(to_luc)[0])
+    await s.fake.next_message(chat=s.marie, text_contains="d'accord")
+    assert s.rows("SELECT status FROM bookings") == [("accepted",)]
+    assert_said_nothing_more(s.fake)
+
+
+async def test_someone_who_leaves_with_a_car_can_still_bring_it_back(s: Scene) -> None:
+    services = services_of(s.app)
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    await s.fake.next_message(chat=s.marie, text_contains="d'accord")
+    [(start,)] = s.rows("SELECT start_at FROM bookings")
+    s.clock.advance(datetime.fromisoformat(str(start)) - s.clock() - timedelta(minutes=30))
+    picked = await services.trips.record_pickup(1, s.marie.id, 45000, 4, None)
+    assert not isinstance(picked, TripRefused), picked
+    await s.fake.remove_member(s.village, s.marie)
+    told = await s.fake.next_message(chat=s.paul, text_contains="Marie a quitté le groupe")
+    assert "avec votre Clio" in told["text"]
+    assert s.rows("SELECT status FROM bookings") == [("active",)]
+    returned = await s.fake.send_private(s.marie, "/resas")
+    listing = await s.fake.next_message(chat=s.marie)
+    assert returned and listing  # /resas in private still reaches her own trip
+    give_back = Callback(Kind.RETURN, 1).data()
+    query = await s.fake.forge_callback(s.marie, listing, give_back)
+    await _answer_to(s, query)
+    question = await s.fake.next_message(chat=s.marie)
+    assert "compteur" in str(question["text"])
+
+
+async def test_only_telegrams_word_that_someone_left_counts_as_leaving(s: Scene) -> None:
+    context = CovoisinContext(s.app)
+    s.fake.fail_next(1, status=400, method="getChatMember", description="Bad Request: oops")
+    assert not await has_left(context, s.village.id, s.marie.id)  # a failed question
+    assert not await has_left(context, s.village.id, s.marie.id)  # still in
+    s.fake.world.set_member(s.village, s.marie, "left")
+    assert await has_left(context, s.village.id, s.marie.id)
+    s.fake.world.set_member(s.village, s.marie, "kicked")
+    assert await has_left(context, s.village.id, s.marie.id)

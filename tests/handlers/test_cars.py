@@ -450,8 +450,8 @@ async def test_an_owner_who_moved_away_still_removes_their_car_but_nothing_else(
     await fake.remove_member(village.group, village.paul)
     # Who leaves takes their car out of the pool: paused, its request called off.
     notice = await fake.next_message(chat=village.marie)
-    assert notice["text"].startswith("❌ Paul a quitté le groupe : votre demande de sa Clio")
-    await fake.next_message(chat=village.paul, text_contains="je l'ai mise en pause")
+    assert notice["text"].startswith("❌ Paul a quitté le groupe : votre demande pour sa Clio")
+    await fake.next_message(chat=village.paul, text_contains="n'y est plus proposée")
     assert [car.paused for car in await _cars(app, village.group.id)] == [True]
 
     refused = await _press(fake, village.paul, card, "Mettre en pause")

@@ -71,7 +71,7 @@ async def test_a_fault_in_the_group_with_the_private_chat_closed_gets_one_quiet_
     update = _group_update(app, marie, village)
     await on_error(update, CovoisinContext.from_error(update, RuntimeError("boom"), app))
     said = await fake.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == village.id)
-    assert "Désolé Marie" in said.params["text"]
+    assert "Désolé, Marie" in said.params["text"]
     assert said.params["disable_notification"] is True
     assert_said_nothing_more(fake)
 
