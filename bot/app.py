@@ -30,29 +30,15 @@ from bot.settings import Settings
 from bot.stopping import stop_requests
 from bot.transport import PatientRateLimiter
 from bot.trips.service import TripService
-from handlers import (
-    admins,
-    availability,
-    booking,
-    cars,
-    delivery,
-    errors,
-    export,
-    group_settings,
-    help,
-    jobs,
-    journal,
-    membership,
-    moderation,
-    privacy,
-    reputation,
-    start,
-    trip,
-    trip_form,
-)
-from handlers.context import CONTEXT_TYPES, BotData, CovoisinApp, CovoisinContext, DueActions
-from handlers.conversations import FORM_TIMEOUT, OpenForms
-from handlers.menus import publish_menus
+from handlers import availability, booking, help, membership, privacy, reputation, start
+from handlers.admin import export, group_settings, journal, moderation
+from handlers.cars import listing as cars
+from handlers.common import admins, delivery, errors, jobs
+from handlers.common.context import CONTEXT_TYPES, BotData, CovoisinApp, CovoisinContext, DueActions
+from handlers.common.conversations import FORM_TIMEOUT, OpenForms
+from handlers.common.menus import publish_menus
+from handlers.trip import form as trip_form
+from handlers.trip import reports as trip
 from storage import Repositories
 from storage.db import Database
 from storage.models import ReminderKind
@@ -110,6 +96,7 @@ def build_application(settings: Settings, clock: Callable[[], datetime] = utc_no
                 **dict.fromkeys(ReminderKind, trip.send_reminder),
             }
         )
+        app.bot_data.after_return = reputation.offer_feedback
         planned = await jobs.rebuild(app)
         log.info("%d expiries, reminders and reveals planned", planned)
         delivery.schedule_outbox(app)

@@ -10,12 +10,12 @@ from bot.booking import CarRefusalReason, CarRefused
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.dates import DateParseError, Interval, parse_availability, parse_interval
 from bot.i18n import echo
-from handlers.context import CovoisinContext
-from handlers.delivery import open_private_chat_line, tell_privately
-from handlers.guards import is_group_member, pressed_in_private
-from handlers.places import Place, place_of_car_command
-from handlers.render import car_title, first_name, weekly, when_long, when_short
-from handlers.speech import Speaker, personal_speaker, speaker_for
+from handlers.common.context import CovoisinContext
+from handlers.common.delivery import open_private_chat_line, tell_privately
+from handlers.common.guards import is_group_member, pressed_in_private
+from handlers.common.places import Place, place_of_car_command
+from handlers.common.render import car_title, first_name, weekly, when_long, when_short
+from handlers.common.speech import Speaker, personal_speaker, speaker_for
 from storage.models import Car, Window, WindowKind
 
 MESSAGE = filters.UpdateType.MESSAGE

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -28,22 +31,29 @@ from bot.booking import (
     Withdrawn,
 )
 from bot.callbacks import Callback, Kind, button_of, parse_callback
+from bot.contribution import format_amount
 from bot.dates import DateParseError, Interval, parse_interval
 from bot.i18n import Html, echo
-from handlers.admins import admin_in_group, is_admin, sent_as_group
-from handlers.context import CovoisinContext
-from handlers.delivery import (
+from bot.request_text import CarMention
+from bot.trips import OpenContribution
+from bot.trips.rules import may_mark_no_show
+from handlers.common.admins import admin_in_group, is_admin, sent_as_group
+from handlers.common.buttons import button
+from handlers.common.context import CovoisinContext
+from handlers.common.conversations import plain, restored
+from handlers.common.delivery import (
     Private,
     open_private_chat_line,
     tell_each_privately,
     tell_privately,
 )
-from handlers.guards import has_left, is_group_member
-from handlers.help import show_help
-from handlers.jobs import follow
-from handlers.places import Place, place_of_car_command
-from handlers.prompts import close_prompt
-from handlers.render import (
+from handlers.common.guards import has_left, is_group_member, is_present
+from handlers.common.help_text import show_help
+from handlers.common.jobs import follow
+from handlers.common.places import Place, place_of_car_command
+from handlers.common.prompts import close_prompt
+from handlers.common.records import profile_line
+from handlers.common.render import (
     car_title,
     duration,
     first_name,
@@ -52,13 +62,7 @@ from handlers.render import (
     when_long,
     when_short,
 )
-from handlers.reputation import (
-    accept_charter,
-    ask_charter,
-    profile_line,
-    tell_auto_accepted,
-)
-from handlers.speech import (
+from handlers.common.speech import (
     Speaker,
     group_speaker,
     is_group,
@@ -66,7 +70,6 @@ from handlers.speech import (
     mention,
     personal_speaker,
 )
-from handlers.trip import booking_buttons, open_amounts
 from storage.models import Booking, BookingStatus, Car
 
 log = logging.getLogger(__name__)
@@ -550,6 +553,23 @@ async def withdraw_departed(context: CovoisinContext, chat_id: int, user_id: int
     await tell_each_privately(context, own, group_chat_id=None)
 
 
+async def member_left(update: Update, context: CovoisinContext) -> None:
+    """Seen by Telegram's service message, or by a chat_member update when the bot is admin."""
+    chat = update.effective_chat
+    if chat is None or not is_group(chat):
+        return
+    if update.chat_member is not None:
+        if is_present(update.chat_member.new_chat_member):
+            return
+        gone = update.chat_member.new_chat_member.user
+    elif update.effective_message and update.effective_message.left_chat_member:
+        gone = update.effective_message.left_chat_member
+    else:
+        return
+    await withdraw_departed(context, chat.id, gone.id)
+    log.info("%s left group %s", gone.id, chat.id)
+
+
 def _departure_notice(
     say: Speaker, reader: int, key: str, gone: str, touched: Withdrawn | BookingView
 ) -> Private:
@@ -899,4 +919,165 @@ def handlers(bot_username: str) -> list[BaseHandler[Update, CovoisinContext, Non
         CallbackQueryHandler(on_cancel_button, pattern=button_of(Kind.CANCEL)),
         CallbackQueryHandler(on_admin_cancel, pattern=button_of(Kind.ADMIN_CANCEL)),
         CallbackQueryHandler(on_charter_accepted, pattern=button_of(Kind.CHARTER)),
+        # Someone leaving: told by a chat_member update when the bot is an admin, and by
+        # Telegram's service message in the group.
+        ChatMemberHandler(member_left, ChatMemberHandler.CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left),
     ]
+
+
+# The trip under a line of /resas
+
+
+def booking_buttons(
+    say: Speaker, view: BookingView, number: int, viewer_id: int, now: datetime
+) -> list[InlineKeyboardButton]:
+    """The trip's buttons under a line of /resas: pickup and return for the borrower, the
+    no-show for a manager from an hour after the start."""
+    booking = view.booking
+    if booking.borrower_id == viewer_id:
+        if booking.status is BookingStatus.ACCEPTED:
+            return [button(say("trip.button.picked_up_n", number=number), Kind.PICKUP, booking.id)]
+        if booking.status is BookingStatus.ACTIVE:
+            return [button(say("trip.button.returned_n", number=number), Kind.RETURN, booking.id)]
+        return []
+    if may_mark_no_show(booking, now):
+        return [button(say("trip.button.no_show_n", number=number), Kind.NO_SHOW, booking.id)]
+    return []
+
+
+async def open_amounts(
+    context: CovoisinContext, say: Speaker, user_id: int
+) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
+    """Contributions not confirmed yet between the member and a neighbour: the lines, and
+    « Payé » / « Reçu » buttons where it is their turn."""
+    lines: list[str] = []
+    buttons: list[list[InlineKeyboardButton]] = []
+    opened: list[OpenContribution] = await context.services.trips.open_contributions(user_id)
+    for item in opened:
+        record, trip = item.record, item.trip
+        amount = format_amount(record.amount_cents, say.language)
+        car = car_title(trip.car.name)
+        when = when_short(say, trip.booking.start, trip.booking.end)
+        if record.borrower_id == user_id:
+            owner = await first_name(context, record.owner_id)
+            key = "trip.amounts.to_confirm" if record.paid_at else "trip.amounts.to_pay"
+            lines.append(say(key, amount=amount, owner=owner, car=car, when=when))
+            if record.paid_at is None:
+                buttons.append(
+                    [
+                        button(
+                            say("trip.button.paid_amount", amount=amount),
+                            Kind.PAID,
+                            record.booking_id,
+                        )
+                    ]
+                )
+        else:
+            borrower = await first_name(context, record.borrower_id)
+            key = "trip.amounts.marked_paid" if record.paid_at else "trip.amounts.owed"
+            lines.append(say(key, amount=amount, borrower=borrower, car=car, when=when))
+            if record.paid_at is not None:
+                buttons.append(
+                    [
+                        button(
+                            say("trip.button.paid_confirm_from", borrower=borrower),
+                            Kind.PAID_CONFIRM,
+                            record.booking_id,
+                        )
+                    ]
+                )
+    if lines:
+        lines.insert(0, say("trip.amounts.title"))
+    return lines, buttons
+
+
+# Trusted neighbours, accepted at once
+
+
+async def tell_auto_accepted(context: CovoisinContext, accepted: Accepted) -> None:
+    """The managers learn it was accepted for them, the borrower that it is done."""
+    booking, car = accepted.booking, accepted.car
+    borrower = await first_name(context, booking.borrower_id)
+    messages = []
+    for manager_id in accepted.managers:
+        say = await member_speaker(context, manager_id, booking.chat_id)
+        text = say(
+            "reputation.auto.owner",
+            borrower=borrower,
+            car=car_title(car.name),
+            when=when_long(say, booking.start, booking.end),
+        )
+        line = await profile_line(context, say, booking.chat_id, booking.borrower_id)
+        messages.append(Private(manager_id, text + "\n" + line))
+    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
+
+
+# The charter
+
+
+_HELD_REQUEST = "charter_request"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRequest:
+    """A request waiting for « J'accepte », as plain data: where it was asked, and its
+    words (the car and the time, read again when it goes on)."""
+
+    chat_id: int
+    in_group: bool
+    car_key: str | None
+    first_word: str | None
+    when: str
+
+
+async def ask_charter(
+    context: CovoisinContext, message: Message, place: Place, user_id: int, charter: str
+) -> None:
+    """Before a member's first request: the charter and « J'accepte »; the request waits
+    in `user_data` for the answer."""
+    if context.user_data is not None:
+        mention = place.mention
+        held = HeldRequest(
+            place.chat_id, place.in_group, mention.car_key, mention.first_word, mention.when
+        )
+        context.user_data[_HELD_REQUEST] = plain(held)
+    say = place.say
+    button = InlineKeyboardButton(
+        say("reputation.button.accept_charter"),
+        callback_data=Callback(Kind.CHARTER, place.chat_id, str(user_id)).data(),
+    )
+    await message.reply_text(
+        say("reputation.charter.show", charter=charter),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
+
+
+async def accept_charter(update: Update, context: CovoisinContext) -> Place | None:
+    """Records the presser's acceptance; the request it held, to go on with, if any."""
+    query = update.callback_query
+    if query is None:
+        return None
+    callback = parse_callback(query.data)
+    say = await personal_speaker(context, query.from_user)
+    if callback is None or callback.option != str(query.from_user.id):
+        await query.answer(say("button.not_yours"), show_alert=True)
+        return None
+    chat_id = callback.target
+    if not await is_group_member(context, chat_id, query.from_user.id):
+        await query.answer(say("button.left_group"), show_alert=True)
+        return None
+    await context.services.reputation.accept_charter(chat_id, query.from_user.id)
+    say = await personal_speaker(context, query.from_user, chat_id)
+    await query.answer()
+    await close_prompt(
+        query, say("reputation.charter.accepted", name=query.from_user.first_name), group_id=chat_id
+    )
+    kept = context.user_data.pop(_HELD_REQUEST, None) if context.user_data is not None else None
+    held = restored(HeldRequest, kept)
+    if held is None or held.chat_id != chat_id:
+        return None
+    # Answered where it was asked: in the group, or in the private chat.
+    speaker = say if not held.in_group else await group_speaker(context, chat_id)
+    mention = CarMention(held.car_key, held.first_word, held.when)
+    return Place(chat_id, held.in_group, speaker, mention)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.context import CovoisinContext
-from handlers.speech import personal_speaker, speaker_for
+from handlers.common.context import CovoisinContext
+from handlers.common.help_text import show_help
+from handlers.common.speech import personal_speaker, speaker_for
 
 MESSAGE = filters.UpdateType.MESSAGE
 
@@ -17,14 +18,6 @@ async def _reply(update: Update, context: CovoisinContext, key: str) -> None:
         return
     say = await speaker_for(update, context)
     await message.reply_text(say(key))
-
-
-async def show_help(update: Update, context: CovoisinContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    say = await speaker_for(update, context)
-    await message.reply_text(say("help.text") + "\n\n" + say("help.privacy"))
 
 
 async def unknown_command(update: Update, context: CovoisinContext) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import (
-    ChatMember,
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -14,27 +13,19 @@ from telegram import (
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, TypeHandler, filters
 
 from bot.deeplinks import Action, DeepLink, start_url
-from handlers.booking import withdraw_departed
-from handlers.context import CovoisinContext
-from handlers.delivery import tell_privately
-from handlers.speech import group_speaker, is_group, personal_speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.delivery import tell_privately
+from handlers.common.guards import is_present
+from handlers.common.speech import group_speaker, is_group, personal_speaker
 
 log = logging.getLogger(__name__)
-
-_PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
-
-
-def _is_present(member: ChatMember) -> bool:
-    if member.status == ChatMember.RESTRICTED:
-        return bool(getattr(member, "is_member", False))
-    return member.status in _PRESENT
 
 
 async def bot_membership_changed(update: Update, context: CovoisinContext) -> None:
     change: ChatMemberUpdated | None = update.my_chat_member
     if change is None or not is_group(change.chat):
         return
-    was_in, is_in = _is_present(change.old_chat_member), _is_present(change.new_chat_member)
+    was_in, is_in = is_present(change.old_chat_member), is_present(change.new_chat_member)
     services = context.services
     groups = services.repos.groups
     chat = change.chat
@@ -136,23 +127,6 @@ async def remember_people(update: Update, context: CovoisinContext) -> None:
             await services.repos.groups.add_member(chat.id, user.id, now)
 
 
-async def member_left(update: Update, context: CovoisinContext) -> None:
-    """Seen by Telegram's service message, or by a chat_member update when the bot is admin."""
-    chat = update.effective_chat
-    if chat is None or not is_group(chat):
-        return
-    if update.chat_member is not None:
-        if _is_present(update.chat_member.new_chat_member):
-            return
-        gone = update.chat_member.new_chat_member.user
-    elif update.effective_message and update.effective_message.left_chat_member:
-        gone = update.effective_message.left_chat_member
-    else:
-        return
-    await withdraw_departed(context, chat.id, gone.id)
-    log.info("%s left group %s", gone.id, chat.id)
-
-
 def tracking_handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [TypeHandler(Update, remember_people)]
 
@@ -160,7 +134,5 @@ def tracking_handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:
     return [
         ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
-        ChatMemberHandler(member_left, ChatMemberHandler.CHAT_MEMBER),
-        MessageHandler(filters.StatusUpdate.LEFT_CHAT_MEMBER, member_left),
         MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
     ]

@@ -12,11 +12,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.forgetting import ForgetPlan, ForgetRefusalReason, ForgetRefused, Forgotten
-from handlers.context import CovoisinContext
-from handlers.delivery import Private, tell_each_privately
-from handlers.jobs import follow
-from handlers.render import car_title, first_name, when_long
-from handlers.speech import Speaker, group_speaker, member_speaker, personal_speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.delivery import Private, tell_each_privately
+from handlers.common.jobs import follow
+from handlers.common.render import car_title, first_name, when_long
+from handlers.common.speech import Speaker, group_speaker, member_speaker, personal_speaker
 
 MESSAGE = filters.UpdateType.MESSAGE
 YES, NO = "yes", "no"

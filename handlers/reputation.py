@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, field
 
 from babel.dates import format_date
-from babel.lists import format_list
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
@@ -23,29 +22,37 @@ from telegram.ext import (
     filters,
 )
 
-from bot.booking import Accepted
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.i18n import echo
 from bot.reputation import (
     COMMENT_MAX_LENGTH,
     FEEDBACK_TAGS,
     MemberProfile,
-    Profile,
     ReputationRefused,
     Reveal,
     Vouched,
 )
-from bot.request_text import CarMention
 from bot.trips import Trip
-from handlers.context import CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
-from handlers.delivery import Private, tell_each_privately
-from handlers.guards import is_group_member
-from handlers.jobs import follow
-from handlers.places import Place
-from handlers.prompts import close_prompt
-from handlers.render import car_title, first_name, when_long, when_short
-from handlers.speech import Speaker, group_speaker, is_group, member_speaker, personal_speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.conversations import (
+    FORM_TIMEOUT,
+    OpenForms,
+    form_conversation,
+    plain,
+    restored,
+)
+from handlers.common.delivery import Private, tell_each_privately
+from handlers.common.guards import is_group_member
+from handlers.common.jobs import follow
+from handlers.common.records import names_list, voucher_names
+from handlers.common.render import car_title, first_name, when_long, when_short
+from handlers.common.speech import (
+    Speaker,
+    group_speaker,
+    is_group,
+    member_speaker,
+    personal_speaker,
+)
 from storage.models import Feedback, FeedbackSide
 
 log = logging.getLogger(__name__)
@@ -60,41 +67,6 @@ WITHDRAW_WORDS = frozenset({"retirer", "withdraw"})
 # Profiles
 
 
-def _names(say: Speaker, names: list[str]) -> str:
-    return format_list(names, locale=say.language)
-
-
-async def _voucher_names(context: CovoisinContext, profile: Profile) -> list[str]:
-    return [await first_name(context, user_id) for user_id in profile.vouched_by]
-
-
-async def profile_line(context: CovoisinContext, say: Speaker, chat_id: int, user_id: int) -> str:
-    """« Marie : 5 emprunts, 5 rendus à l'heure · 👍 5 · 👎 0 · 🤝 Jean », under a request."""
-    profile = await context.services.reputation.profile_of(chat_id, user_id)
-    name = await first_name(context, user_id)
-    if not profile.borrowed:
-        parts = [say("reputation.line.first", name=name)]
-    else:
-        parts = [
-            say.plural(
-                "reputation.line.borrowed",
-                profile.borrowed,
-                name=name,
-                on_time=profile.borrowed_on_time,
-            )
-        ]
-    parts.append(say("reputation.line.thumbs", up=profile.thumbs_up, down=profile.thumbs_down))
-    if profile.vouched_by:
-        parts.append(
-            say(
-                "reputation.line.vouched", names=_names(say, await _voucher_names(context, profile))
-            )
-        )
-    if profile.open_incidents:
-        parts.append(say.plural("reputation.line.incidents", len(profile.open_incidents)))
-    return " · ".join(parts)
-
-
 async def profile_text(context: CovoisinContext, say: Speaker, found: MemberProfile) -> str:
     profile, member = found.profile, found.member
     since = format_date(member.first_seen.astimezone(say.zone), "long", locale=say.language)
@@ -107,7 +79,7 @@ async def profile_text(context: CovoisinContext, say: Speaker, found: MemberProf
         say("reputation.profile.thumbs", up=profile.thumbs_up, down=profile.thumbs_down),
     ]
     if profile.vouched_by:
-        names = _names(say, await _voucher_names(context, profile))
+        names = names_list(say, await voucher_names(context, profile))
         lines.append(say("reputation.profile.vouched", names=names))
     else:
         lines.append(say("reputation.profile.not_vouched"))
@@ -493,7 +465,7 @@ async def _reveal_text(context: CovoisinContext, say: Speaker, reveal: Reveal) -
 
 
 async def _answer_line(context: CovoisinContext, say: Speaker, answer: Feedback) -> str:
-    tags = _names(say, [say(f"reputation.tag.{tag}") for tag in answer.tags])
+    tags = names_list(say, [say(f"reputation.tag.{tag}") for tag in answer.tags])
     line = say(
         "reputation.reveal.answer_up" if answer.thumbs_up else "reputation.reveal.answer_down",
         author=await first_name(context, answer.author_id),
@@ -504,27 +476,6 @@ async def _answer_line(context: CovoisinContext, say: Speaker, answer: Feedback)
     if answer.comment:
         line += "\n" + say("reputation.feedback.comment", comment=answer.comment)
     return line
-
-
-# Trusted neighbours
-
-
-async def tell_auto_accepted(context: CovoisinContext, accepted: Accepted) -> None:
-    """The managers learn it was accepted for them, the borrower that it is done."""
-    booking, car = accepted.booking, accepted.car
-    borrower = await first_name(context, booking.borrower_id)
-    messages = []
-    for manager_id in accepted.managers:
-        say = await member_speaker(context, manager_id, booking.chat_id)
-        text = say(
-            "reputation.auto.owner",
-            borrower=borrower,
-            car=car_title(car.name),
-            when=when_long(say, booking.start, booking.end),
-        )
-        line = await profile_line(context, say, booking.chat_id, booking.borrower_id)
-        messages.append(Private(manager_id, text + "\n" + line))
-    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
 
 
 def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, object]]:
@@ -551,73 +502,3 @@ def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, obje
         CommandHandler(["profile", "profil"], show_profile, MESSAGE),
         CommandHandler(["vouch", "garant"], vouch, MESSAGE),
     ]
-
-
-# The charter
-
-
-_HELD_REQUEST = "charter_request"
-
-
-@dataclass(frozen=True, slots=True)
-class HeldRequest:
-    """A request waiting for « J'accepte », as plain data: where it was asked, and its
-    words (the car and the time, read again when it goes on)."""
-
-    chat_id: int
-    in_group: bool
-    car_key: str | None
-    first_word: str | None
-    when: str
-
-
-async def ask_charter(
-    context: CovoisinContext, message: Message, place: Place, user_id: int, charter: str
-) -> None:
-    """Before a member's first request: the charter and « J'accepte »; the request waits
-    in `user_data` for the answer."""
-    if context.user_data is not None:
-        mention = place.mention
-        held = HeldRequest(
-            place.chat_id, place.in_group, mention.car_key, mention.first_word, mention.when
-        )
-        context.user_data[_HELD_REQUEST] = plain(held)
-    say = place.say
-    button = InlineKeyboardButton(
-        say("reputation.button.accept_charter"),
-        callback_data=Callback(Kind.CHARTER, place.chat_id, str(user_id)).data(),
-    )
-    await message.reply_text(
-        say("reputation.charter.show", charter=charter),
-        reply_markup=InlineKeyboardMarkup([[button]]),
-    )
-
-
-async def accept_charter(update: Update, context: CovoisinContext) -> Place | None:
-    """Records the presser's acceptance; the request it held, to go on with, if any."""
-    query = update.callback_query
-    if query is None:
-        return None
-    callback = parse_callback(query.data)
-    say = await personal_speaker(context, query.from_user)
-    if callback is None or callback.option != str(query.from_user.id):
-        await query.answer(say("button.not_yours"), show_alert=True)
-        return None
-    chat_id = callback.target
-    if not await is_group_member(context, chat_id, query.from_user.id):
-        await query.answer(say("button.left_group"), show_alert=True)
-        return None
-    await context.services.reputation.accept_charter(chat_id, query.from_user.id)
-    say = await personal_speaker(context, query.from_user, chat_id)
-    await query.answer()
-    await close_prompt(
-        query, say("reputation.charter.accepted", name=query.from_user.first_name), group_id=chat_id
-    )
-    kept = context.user_data.pop(_HELD_REQUEST, None) if context.user_data is not None else None
-    held = restored(HeldRequest, kept)
-    if held is None or held.chat_id != chat_id:
-        return None
-    # Answered where it was asked: in the group, or in the private chat.
-    speaker = say if not held.in_group else await group_speaker(context, chat_id)
-    mention = CarMention(held.car_key, held.first_word, held.when)
-    return Place(chat_id, held.in_group, speaker, mention)

@@ -6,10 +6,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.deeplinks import Action, parse_payload
-from handlers.context import CovoisinContext
-from handlers.delivery import deliver_pending
-from handlers.guards import is_group_member
-from handlers.speech import personal_speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.delivery import deliver_pending
+from handlers.common.guards import is_group_member
+from handlers.common.speech import personal_speaker
 
 
 async def start(update: Update, context: CovoisinContext) -> None:

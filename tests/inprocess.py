@@ -16,8 +16,8 @@ from pydantic import SecretStr
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import Services, utc_now
 from bot.settings import Settings
-from handlers import jobs
-from handlers.context import CovoisinApp, CovoisinContext
+from handlers.common import jobs
+from handlers.common.context import CovoisinApp, CovoisinContext
 from storage.due import DueMoment
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 

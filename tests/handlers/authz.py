@@ -33,7 +33,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.timefmt import format_interval_long, format_interval_short
 from bot.trips import TripRefused
-from handlers.context import CovoisinApp
+from handlers.common.context import CovoisinApp
 from storage.models import Booking, LedgerEntry, LedgerKind
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser, parse_html, running_fake
 from tests.inprocess import join, running_bot, services_of

@@ -18,7 +18,7 @@ import pytest_asyncio
 from bot.callbacks import Kind
 from bot.i18n import Html
 from bot.timefmt import format_interval_short
-from handlers.speech import mention
+from handlers.common.speech import mention
 from storage.export import ExportTable
 from tests.fakebot import FakeUser
 from tests.handlers.authz import (

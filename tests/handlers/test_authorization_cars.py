@@ -20,8 +20,8 @@ from bot.dates import Interval
 from bot.deeplinks import Action, DeepLink
 from bot.i18n import Html
 from bot.timefmt import format_interval_long
-from handlers.car_form import PICK_OPTION, Step
-from handlers.speech import mention
+from handlers.cars.form import PICK_OPTION, Step
+from handlers.common.speech import mention
 from storage.models import Window, WindowKind
 from tests.fakebot import FakeUser
 from tests.handlers.authz import (

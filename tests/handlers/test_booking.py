@@ -17,8 +17,8 @@ from bot.booking import BookingMode, CarDraft, Energy
 from bot.callbacks import Callback, Kind
 from bot.dates import parse_interval
 from bot.trips.service import TripRefused
-from handlers.context import CovoisinApp, CovoisinContext
-from handlers.guards import has_left
+from handlers.common.context import CovoisinApp, CovoisinContext
+from handlers.common.guards import has_left
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import (

@@ -16,7 +16,7 @@ import pytest
 from bot.booking import BookingMode, Car, CarDraft, Energy, Requested
 from bot.callbacks import Callback, Kind
 from bot.dates import Interval
-from handlers.context import CovoisinApp
+from handlers.common.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import running_bot, services_of

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.context import CovoisinApp, CovoisinContext
-from handlers.delivery import (
+from handlers.common.context import CovoisinApp, CovoisinContext
+from handlers.common.delivery import (
     MAX_ATTEMPTS,
     OUTBOX_JOB,
     RETRY_FIRST,

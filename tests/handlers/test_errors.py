@@ -10,8 +10,8 @@ import pytest
 from telegram import Update
 from telegram.error import BadRequest
 
-from handlers.context import CovoisinApp, CovoisinContext
-from handlers.errors import on_error
+from handlers.common.context import CovoisinApp, CovoisinContext
+from handlers.common.errors import on_error
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import running_bot

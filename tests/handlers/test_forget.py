@@ -23,7 +23,7 @@ from bot.booking import Accepted, Car, CarDraft, Energy, Requested
 from bot.callbacks import Callback, Kind
 from bot.dates import Interval
 from bot.trips import PickedUp
-from handlers.context import CovoisinApp
+from handlers.common.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import (

@@ -18,8 +18,8 @@ from telegram.ext import ConversationHandler
 
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
-from handlers.context import CovoisinApp
-from handlers.conversations import CURRENT_FORM
+from handlers.common.context import CovoisinApp
+from handlers.common.conversations import CURRENT_FORM
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import join, running_bot, services_of

@@ -10,7 +10,7 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from handlers.context import CovoisinApp, CovoisinContext
+from handlers.common.context import CovoisinApp, CovoisinContext
 from tests.fakebot import FakeTelegram
 from tests.inprocess import running_bot
 

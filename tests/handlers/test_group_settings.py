@@ -18,7 +18,7 @@ from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
 from bot.moderation.service import zone_named
 from bot.timefmt import format_moment
-from handlers.context import CovoisinApp
+from handlers.common.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import (

@@ -17,8 +17,8 @@ from bot.dates import Interval
 from bot.forgetting import ForgetRefused
 from bot.moderation.service import GroupSetting
 from bot.timefmt import format_interval_short
-from handlers.context import CovoisinApp
-from handlers.journal import SHOWN
+from handlers.admin.journal import SHOWN
+from handlers.common.context import CovoisinApp
 from storage.models import Car
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser

@@ -16,7 +16,7 @@ import pytest
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
 from bot.moderation.service import GroupSetting
-from handlers.context import CovoisinApp
+from handlers.common.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import join, running_bot, services_of

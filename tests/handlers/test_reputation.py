@@ -18,7 +18,7 @@ from bot.booking import Accepted, CarDraft, Energy, Requested
 from bot.callbacks import Callback, Kind
 from bot.dates import Interval
 from bot.trips import PickedUp, Returned
-from handlers.context import CovoisinApp
+from handlers.common.context import CovoisinApp
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import MovableClock, due_kinds, join, running_bot, services_of

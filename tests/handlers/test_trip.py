@@ -15,8 +15,8 @@ import pytest
 from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
 from bot.trips import ReminderKind
-from handlers.context import CovoisinApp, CovoisinContext
-from handlers.trip import REMINDER_RETRY, send_reminder
+from handlers.common.context import CovoisinApp, CovoisinContext
+from handlers.trip.reports import REMINDER_RETRY, send_reminder
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
 from tests.inprocess import (

@@ -9,12 +9,13 @@ import pytest
 
 from bot.booking import BookingMode, Energy
 from bot.trips import ReadingMoment
-from handlers.car_form import CarForm
-from handlers.car_form import Step as CarStep
-from handlers.conversations import plain, restored
-from handlers.reputation import FeedbackDraft, HeldRequest
-from handlers.trip_form import Step as TripStep
-from handlers.trip_form import TripForm
+from handlers.booking import HeldRequest
+from handlers.cars.form import CarForm
+from handlers.cars.form import Step as CarStep
+from handlers.common.conversations import plain, restored
+from handlers.reputation import FeedbackDraft
+from handlers.trip.form import Step as TripStep
+from handlers.trip.form import TripForm
 from storage.persistence import to_json
 
 FORMS: list[object] = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.render import MESSAGE_LIMIT, in_messages
+from handlers.common.render import MESSAGE_LIMIT, in_messages
 
 
 def test_short_lines_share_one_message() -> None:

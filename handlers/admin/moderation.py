@@ -6,13 +6,18 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.booking.service import Withdrawn
-from handlers.admins import admin_in_group, is_admin
-from handlers.cars import named_member
-from handlers.context import CovoisinContext
-from handlers.delivery import Private, open_private_chat_line, tell_each_privately, tell_privately
-from handlers.jobs import follow
-from handlers.render import car_title, first_name, in_messages, moment, when_long
-from handlers.speech import group_speaker, member_speaker, mention
+from handlers.common.admins import admin_in_group, is_admin
+from handlers.common.context import CovoisinContext
+from handlers.common.delivery import (
+    Private,
+    open_private_chat_line,
+    tell_each_privately,
+    tell_privately,
+)
+from handlers.common.jobs import follow
+from handlers.common.members import named_member
+from handlers.common.render import car_title, first_name, in_messages, moment, when_long
+from handlers.common.speech import group_speaker, member_speaker, mention
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 

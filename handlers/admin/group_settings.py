@@ -37,13 +37,13 @@ from bot.i18n import echo
 from bot.moderation.service import GroupSetting, zone_named
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.trips import ReminderKind
-from handlers.admins import admin_in_group, is_admin
-from handlers.context import CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation
-from handlers.delivery import tell_privately
-from handlers.jobs import follow_group
-from handlers.render import duration, moment
-from handlers.speech import Speaker, group_speaker, personal_speaker
+from handlers.common.admins import admin_in_group, is_admin
+from handlers.common.context import CovoisinContext
+from handlers.common.conversations import FORM_TIMEOUT, OpenForms, form_conversation
+from handlers.common.delivery import tell_privately
+from handlers.common.jobs import follow_group
+from handlers.common.render import duration, moment
+from handlers.common.speech import Speaker, group_speaker, personal_speaker
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND

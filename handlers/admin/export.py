@@ -7,9 +7,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.callbacks import Kind, button_of
 from bot.export import to_csv
-from handlers.admins import administered_groups, group_choice, picked_group
-from handlers.context import CovoisinContext
-from handlers.speech import member_speaker, personal_speaker
+from handlers.common.admins import administered_groups, group_choice, picked_group
+from handlers.common.context import CovoisinContext
+from handlers.common.speech import member_speaker, personal_speaker
 from storage.export import ExportTable
 
 PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message
@@ -54,3 +55,31 @@ async def close_prompt(query: CallbackQuery, outcome: str, *, group_id: int) -> 
     except BadRequest as error:
         # "message is not modified" when a second press lands on an already closed prompt
         log.info("prompt not edited: %s", error)
+
+
+async def rebutton(
+    query: CallbackQuery, markup: InlineKeyboardMarkup | None, *, show_choice: bool = False
+) -> None:
+    """Change the buttons under the pressed message; `show_choice` writes the pressed
+    button's label under the question, so the chat keeps the answer once the buttons go.
+
+    Through editMessageText: PTB sends its default parse_mode with editMessageReplyMarkup,
+    a parameter that method does not have.
+    """
+    message = query.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    text = message.text_html
+    if show_choice and message.reply_markup is not None:
+        pressed = next(
+            (
+                button.text
+                for row in message.reply_markup.inline_keyboard
+                for button in row
+                if button.callback_data == query.data
+            ),
+            None,
+        )
+        if pressed is not None:
+            text = f"{text}\n→ {html.escape(pressed, quote=False)}"
+    await query.edit_message_text(text, reply_markup=markup)

@@ -11,8 +11,8 @@ from babel.lists import format_list
 from bot.dates import Interval, WeeklyRule
 from bot.i18n import Phrase
 from bot.timefmt import format_interval_long, format_interval_short, format_moment
-from handlers.context import CovoisinContext
-from handlers.speech import Speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.speech import Speaker
 from storage.models import Window
 from storage.privacy import FORMER_MEMBER_ID
 

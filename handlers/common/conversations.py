@@ -33,7 +33,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from handlers.context import CovoisinContext
+from handlers.common.context import CovoisinContext
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -3,40 +3,38 @@
 A reminder is a moment of the bookings' timer (bot/schedule.py plans it from the database,
 handlers/jobs.py wakes for it); `send_reminder` re-reads its booking and claims the
 reminder before sending (`TripService.claim_reminder`), so none is sent twice. The pickup
-and return questions themselves are in `handlers.trip_form`.
+and return questions themselves are in `handlers.trip.form`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.booking import BookingView
-from bot.callbacks import Callback, Kind, button_of, parse_callback
+from bot.callbacks import Kind, button_of, parse_callback
 from bot.contribution import format_amount
 from bot.trips import (
     IncidentView,
-    OpenContribution,
     ReminderKind,
     Returned,
     Trip,
     TripRefused,
 )
-from bot.trips.rules import may_mark_no_show
-from handlers.context import CovoisinContext
-from handlers.delivery import Private, tell_each_privately, tell_privately
-from handlers.guards import is_group_member
-from handlers.jobs import arm, follow
-from handlers.prompts import close_prompt
-from handlers.render import car_title, first_name, moment, when_long, when_short
-from handlers.speech import Speaker, member_speaker, personal_speaker
-from storage.models import BookingStatus, ContributionRecord, Reading
+from handlers.common.buttons import button, one_button
+from handlers.common.context import CovoisinContext
+from handlers.common.delivery import Private, tell_each_privately, tell_privately
+from handlers.common.guards import is_group_member
+from handlers.common.jobs import arm, follow
+from handlers.common.prompts import close_prompt
+from handlers.common.render import car_title, first_name, moment, when_long, when_short
+from handlers.common.speech import Speaker, member_speaker, personal_speaker
+from storage.models import ContributionRecord, Reading
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +66,6 @@ def contribution_line(say: Speaker, record: ContributionRecord) -> str:
         amount=format_amount(record.amount_cents, say.language),
         km=kilometres(say, record.distance_km),
     )
-
-
-def button(label: str, kind: Kind, target: int, option: str | None = None) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=Callback(kind, target, option).data())
-
-
-def one_button(label: str, kind: Kind, target: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(label, kind, target)]])
 
 
 async def send_photo_privately(
@@ -240,7 +230,7 @@ async def _managers_reminder(
     return messages
 
 
-# Reports after the form (called by handlers.trip_form)
+# Reports after the form (called by handlers.trip.form)
 
 
 async def report_pickup(context: CovoisinContext, trip: Trip, reading: Reading) -> None:
@@ -455,69 +445,6 @@ async def _paid_confirmed(query: CallbackQuery, context: CovoisinContext, bookin
 
 
 # /resas
-
-
-def booking_buttons(
-    say: Speaker, view: BookingView, number: int, viewer_id: int, now: datetime
-) -> list[InlineKeyboardButton]:
-    """The trip's buttons under a line of /resas: pickup and return for the borrower, the
-    no-show for a manager from an hour after the start."""
-    booking = view.booking
-    if booking.borrower_id == viewer_id:
-        if booking.status is BookingStatus.ACCEPTED:
-            return [button(say("trip.button.picked_up_n", number=number), Kind.PICKUP, booking.id)]
-        if booking.status is BookingStatus.ACTIVE:
-            return [button(say("trip.button.returned_n", number=number), Kind.RETURN, booking.id)]
-        return []
-    if may_mark_no_show(booking, now):
-        return [button(say("trip.button.no_show_n", number=number), Kind.NO_SHOW, booking.id)]
-    return []
-
-
-async def open_amounts(
-    context: CovoisinContext, say: Speaker, user_id: int
-) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
-    """Contributions not confirmed yet between the member and a neighbour: the lines, and
-    « Payé » / « Reçu » buttons where it is their turn."""
-    lines: list[str] = []
-    buttons: list[list[InlineKeyboardButton]] = []
-    opened: list[OpenContribution] = await context.services.trips.open_contributions(user_id)
-    for item in opened:
-        record, trip = item.record, item.trip
-        amount = format_amount(record.amount_cents, say.language)
-        car = car_title(trip.car.name)
-        when = when_short(say, trip.booking.start, trip.booking.end)
-        if record.borrower_id == user_id:
-            owner = await first_name(context, record.owner_id)
-            key = "trip.amounts.to_confirm" if record.paid_at else "trip.amounts.to_pay"
-            lines.append(say(key, amount=amount, owner=owner, car=car, when=when))
-            if record.paid_at is None:
-                buttons.append(
-                    [
-                        button(
-                            say("trip.button.paid_amount", amount=amount),
-                            Kind.PAID,
-                            record.booking_id,
-                        )
-                    ]
-                )
-        else:
-            borrower = await first_name(context, record.borrower_id)
-            key = "trip.amounts.marked_paid" if record.paid_at else "trip.amounts.owed"
-            lines.append(say(key, amount=amount, borrower=borrower, car=car, when=when))
-            if record.paid_at is not None:
-                buttons.append(
-                    [
-                        button(
-                            say("trip.button.paid_confirm_from", borrower=borrower),
-                            Kind.PAID_CONFIRM,
-                            record.booking_id,
-                        )
-                    ]
-                )
-    if lines:
-        lines.insert(0, say("trip.amounts.title"))
-    return lines, buttons
 
 
 def handlers() -> list[BaseHandler[Update, CovoisinContext, None]]:

@@ -7,24 +7,29 @@ import logging
 from telegram import CallbackQuery, ChatMember
 from telegram.error import BadRequest, Forbidden
 
-from handlers.context import CovoisinContext
+from handlers.common.context import CovoisinContext
 
 log = logging.getLogger(__name__)
 
 _IN_GROUP = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
 
 
+def is_present(member: ChatMember) -> bool:
+    """In the group, as Telegram describes them (a restricted member still counts as in)."""
+    if member.status == ChatMember.RESTRICTED:
+        return bool(getattr(member, "is_member", False))
+    return member.status in _IN_GROUP
+
+
 async def is_group_member(context: CovoisinContext, chat_id: int, user_id: int) -> bool:
-    """True while the person is in the group (a restricted member still counts as in)."""
+    """True while the person is in the group."""
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
     except (BadRequest, Forbidden):
         # The group is gone, or the bot was removed from it: nobody acts there through us.
         log.info("membership of %s in %s could not be checked", user_id, chat_id)
         return False
-    if member.status == ChatMember.RESTRICTED:
-        return bool(getattr(member, "is_member", False))
-    return member.status in _IN_GROUP
+    return is_present(member)
 
 
 async def has_left(context: CovoisinContext, chat_id: int, user_id: int) -> bool:
@@ -35,9 +40,7 @@ async def has_left(context: CovoisinContext, chat_id: int, user_id: int) -> bool
     except (BadRequest, Forbidden):
         log.info("membership of %s in %s could not be checked", user_id, chat_id)
         return False
-    if member.status == ChatMember.RESTRICTED:
-        return not getattr(member, "is_member", False)
-    return member.status in (ChatMember.LEFT, ChatMember.BANNED)
+    return not is_present(member)
 
 
 def pressed_in_private(query: CallbackQuery) -> bool:

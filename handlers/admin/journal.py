@@ -12,11 +12,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.callbacks import Kind, button_of
 from bot.moderation.service import GroupSetting
 from bot.settings import SUPPORTED_LANGUAGES
-from handlers.admins import administered_groups, group_choice, picked_group
-from handlers.context import CovoisinContext
-from handlers.group_settings import setting_shown, zone_shown
-from handlers.render import car_title, first_name, moment, when_short
-from handlers.speech import Speaker, member_speaker, personal_speaker
+from handlers.admin.group_settings import setting_shown, zone_shown
+from handlers.common.admins import administered_groups, group_choice, picked_group
+from handlers.common.context import CovoisinContext
+from handlers.common.render import car_title, first_name, moment, when_short
+from handlers.common.speech import Speaker, member_speaker, personal_speaker
 from storage.models import AuditAction, AuditEntry
 
 PRIVATE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE

@@ -9,7 +9,7 @@ from telegram import Chat, Update
 from telegram import User as TgUser
 
 from bot.i18n import Html
-from handlers.context import CovoisinContext
+from handlers.common.context import CovoisinContext
 
 
 @dataclass(frozen=True, slots=True)

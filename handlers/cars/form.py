@@ -5,7 +5,7 @@ Answers are kept in `user_data` (as plain data: a restart resumes the form) and 
 written once, after the last one: `/annuler` or half an hour of silence leave nothing
 behind. This module also says what a car looks like (the summary its managers see, the
 card with its buttons, the group's announcement), since the form ends by showing it and
-`handlers.cars` shows it too.
+`handlers.cars.listing` shows it too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from babel.lists import format_list
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import User as TgUser
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
@@ -51,12 +51,19 @@ from bot.contribution import (
 )
 from bot.deeplinks import Action, DeepLink, parse_payload, start_url
 from bot.i18n import Html, echo
-from handlers.context import CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
-from handlers.delivery import deliver_pending
-from handlers.guards import is_group_member
-from handlers.render import car_title, first_name
-from handlers.speech import Speaker, group_speaker, personal_speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.conversations import (
+    FORM_TIMEOUT,
+    OpenForms,
+    form_conversation,
+    plain,
+    restored,
+)
+from handlers.common.delivery import deliver_pending
+from handlers.common.guards import is_group_member
+from handlers.common.prompts import rebutton
+from handlers.common.render import car_title, first_name
+from handlers.common.speech import Speaker, group_speaker, personal_speaker
 
 log = logging.getLogger(__name__)
 
@@ -188,34 +195,6 @@ def _keep(context: CovoisinContext, form: CarForm | None) -> None:
         context.user_data.pop(_FORM, None)
     else:
         context.user_data[_FORM] = plain(form)
-
-
-async def rebutton(
-    query: CallbackQuery, markup: InlineKeyboardMarkup | None, *, show_choice: bool = False
-) -> None:
-    """Change the buttons under the pressed message; `show_choice` writes the pressed
-    button's label under the question, so the chat keeps the answer once the buttons go.
-
-    Through editMessageText: PTB sends its default parse_mode with editMessageReplyMarkup,
-    a parameter that method does not have.
-    """
-    message = query.message
-    if not isinstance(message, Message) or message.text is None:
-        return
-    text = message.text_html
-    if show_choice and message.reply_markup is not None:
-        pressed = next(
-            (
-                button.text
-                for row in message.reply_markup.inline_keyboard
-                for button in row
-                if button.callback_data == query.data
-            ),
-            None,
-        )
-        if pressed is not None:
-            text = f"{text}\n→ {html.escape(pressed, quote=False)}"
-    await query.edit_message_text(text, reply_markup=markup)
 
 
 # What a car looks like

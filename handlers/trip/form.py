@@ -40,18 +40,23 @@ from bot.trips import (
     parse_odometer,
 )
 from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
-from handlers.car_form import rebutton
-from handlers.context import CovoisinContext
-from handlers.conversations import FORM_TIMEOUT, OpenForms, form_conversation, plain, restored
-from handlers.jobs import follow
-from handlers.render import car_title, moment
-from handlers.reputation import offer_feedback
-from handlers.speech import Speaker, personal_speaker
-from handlers.trip import (
+from handlers.common.buttons import one_button
+from handlers.common.context import CovoisinContext
+from handlers.common.conversations import (
+    FORM_TIMEOUT,
+    OpenForms,
+    form_conversation,
+    plain,
+    restored,
+)
+from handlers.common.jobs import follow
+from handlers.common.prompts import rebutton
+from handlers.common.render import car_title, moment
+from handlers.common.speech import Speaker, personal_speaker
+from handlers.trip.reports import (
     contribution_line,
     kilometres,
     left_the_group,
-    one_button,
     refusal_answer,
     report_incident,
     report_pickup,
@@ -395,7 +400,7 @@ async def _finish(
         markup = one_button(say("trip.button.paid"), Kind.PAID, returned.trip.booking.id)
     await context.bot.send_message(user.id, "\n".join(lines), reply_markup=markup)
     await report_return(context, returned)
-    await offer_feedback(context, returned.trip)
+    await context.bot_data.after_return(context, returned.trip)
     # No late alert for a car that is back; the reveal of the feedback instead.
     await follow(context, [returned.trip.booking.id])
     return ConversationHandler.END

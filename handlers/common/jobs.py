@@ -16,7 +16,7 @@ from typing import Any
 
 from telegram.ext import Job, JobQueue
 
-from handlers.context import CovoisinApp, CovoisinContext
+from handlers.common.context import CovoisinApp, CovoisinContext
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from telegram.error import Forbidden, TelegramError, TimedOut
 
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.i18n import Html
-from handlers.context import CovoisinApp, CovoisinContext
-from handlers.guards import is_group_member
-from handlers.speech import Speaker, group_speaker, mention
+from handlers.common.context import CovoisinApp, CovoisinContext
+from handlers.common.guards import is_group_member
+from handlers.common.speech import Speaker, group_speaker, mention
 from storage.models import PendingMessage
 from storage.privacy import FORMER_MEMBER_ID
 

@@ -1,6 +1,6 @@
 """Cars: the group's list, a manager's cards and their buttons, co-managers, removal.
 
-Listing a car and changing its fields is the form in `handlers.car_form`. Every button here
+Listing a car and changing its fields is the form in `handlers.cars.form`. Every button here
 is checked when pressed: the presser must manage the car (a button can travel: anyone in a
 group can press one), and the car must still be in the state the button was made for.
 """
@@ -8,7 +8,7 @@ group can press one), and the car must still be in the state the button was made
 from __future__ import annotations
 
 from babel.lists import format_list
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import User as TgUser
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -16,22 +16,23 @@ from bot.booking import Booking, Car, CarRefusalReason, CarRefused, name_key
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.i18n import Html, echo
 from bot.timefmt import format_interval_long
-from handlers import car_form
-from handlers.admins import is_admin
-from handlers.car_form import (
+from handlers.cars import form as car_form
+from handlers.cars.form import (
     Step,
     card,
     card_keyboard,
     energy_label,
-    rebutton,
 )
-from handlers.context import CovoisinContext
-from handlers.conversations import OpenForms
-from handlers.delivery import Private, open_private_chat_line, tell_each_privately
-from handlers.guards import is_group_member
-from handlers.jobs import follow
-from handlers.render import car_title, first_name
-from handlers.speech import (
+from handlers.common.admins import is_admin
+from handlers.common.context import CovoisinContext
+from handlers.common.conversations import OpenForms
+from handlers.common.delivery import Private, open_private_chat_line, tell_each_privately
+from handlers.common.guards import is_group_member
+from handlers.common.jobs import follow
+from handlers.common.members import named_member
+from handlers.common.prompts import rebutton
+from handlers.common.render import car_title, first_name
+from handlers.common.speech import (
     Speaker,
     group_speaker,
     is_group,
@@ -430,30 +431,6 @@ async def add_comanager(update: Update, context: CovoisinContext) -> None:
         await message.reply_text(say("cars.comanager.unknown", username=target, name=car.name))
         return
     await message.reply_text(await _share(context, say, car, user, target))
-
-
-async def named_member(
-    context: CovoisinContext, message: Message, chat_id: int, rest: list[str]
-) -> tuple[int, str] | str | None:
-    """The member meant: (id, first name); the @username we do not know; None if nobody."""
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.sender_chat is None:
-        person = replied.from_user
-        if person.is_bot:
-            return None
-        # Privacy mode hid their messages from the bot: it may meet them only now.
-        services = context.services
-        await services.repos.users.seen(
-            person.id, person.first_name, person.username, person.language_code, services.clock()
-        )
-        return person.id, person.first_name
-    if rest and rest[0].startswith("@") and len(rest[0]) > 1:
-        username = rest[0]
-        found = await context.services.repos.groups.member_by_username(chat_id, username[1:])
-        member = None if found is None else (found.user_id, found.first_name)
-        # An unknown @name is repeated in the answer: whatever was typed, kept short.
-        return member if member is not None else echo(username)
-    return None
 
 
 async def _share(

@@ -7,8 +7,8 @@ import logging
 from telegram import ReplyParameters, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from handlers.context import CovoisinContext
-from handlers.speech import is_group, personal_speaker, speaker_for
+from handlers.common.context import CovoisinContext
+from handlers.common.speech import is_group, personal_speaker, speaker_for
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.services import Services
+from bot.trips import Trip
 
 
 class AdminCache:
@@ -51,13 +52,16 @@ class DueActions:
 class BotData:
     """`bot_data` of the application; PTB builds it empty, `post_init` attaches the services."""
 
-    __slots__ = ("_services", "admins", "due_actions")
+    __slots__ = ("_services", "admins", "after_return", "due_actions")
 
     def __init__(self) -> None:
         self._services: Services | None = None
         self.admins = AdminCache()
-        # What each kind of due moment does (handlers/jobs.py), set by bot/app.py.
+        # What one feature does at a moment another owns, set where the features are wired
+        # (bot/app.py), so that neither imports the other: each kind of due moment
+        # (handlers/common/jobs.py), and what follows a car's return (the feedback asked).
         self.due_actions: DueActions = DueActions({})
+        self.after_return: AfterReturn = _nothing_after_return
 
     def attach(self, services: Services) -> None:
         self._services = services
@@ -71,6 +75,12 @@ class BotData:
 
 # What a due moment of one kind does, given its booking and its kind.
 DueAction = Callable[["CovoisinContext", int, str], Awaitable[None]]
+# What follows a car's return, given the trip.
+AfterReturn = Callable[["CovoisinContext", Trip], Awaitable[None]]
+
+
+async def _nothing_after_return(context: CovoisinContext, trip: Trip) -> None:
+    """Until bot/app.py says otherwise."""
 
 
 class CovoisinContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):

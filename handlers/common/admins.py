@@ -23,9 +23,9 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, ChatMemberHandler
 
 from bot.callbacks import Callback, Kind, parse_callback
-from handlers.context import CovoisinContext
-from handlers.guards import pressed_in_private
-from handlers.speech import Speaker, personal_speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.guards import pressed_in_private
+from handlers.common.speech import Speaker, personal_speaker
 from storage.models import Group
 
 log = logging.getLogger(__name__)

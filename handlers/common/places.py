@@ -9,9 +9,9 @@ from telegram import Message, Update
 from telegram import User as TgUser
 
 from bot.request_text import CarMention, find_car
-from handlers.context import CovoisinContext
-from handlers.guards import is_group_member
-from handlers.speech import Speaker, group_speaker, is_group, personal_speaker
+from handlers.common.context import CovoisinContext
+from handlers.common.guards import is_group_member
+from handlers.common.speech import Speaker, group_speaker, is_group, personal_speaker
 
 
 @dataclass(frozen=True, slots=True)
