@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,9 +44,13 @@ from handlers.common.context import CovoisinContext
 from handlers.common.conversations import plain, restored
 from handlers.common.delivery import (
     Private,
+    Written,
+    about_booking,
     open_private_chat_line,
+    tell_each,
     tell_each_privately,
     tell_privately,
+    written_for,
 )
 from handlers.common.guards import has_left, is_group_member, is_present
 from handlers.common.help_text import show_help
@@ -521,32 +526,35 @@ async def withdraw_departed(context: CovoisinContext, chat_id: int, user_id: int
     line naming those whose private chat is closed."""
     departed = await context.services.booking.member_left(chat_id, user_id)
     gone = await first_name(context, user_id)
-    notices = []
-    road = [(w, "booking.departed.on_the_road") for w in departed.on_the_road]
-    for withdrawn, key in [*[(w, "") for w in departed.withdrawn], *road]:
-        booking = withdrawn.booking
-        # What it was before: a request, or a booking the owner counted on.
-        if not key:
-            key = "booking.departed." + (
-                "notice_booked" if booking.decided_at is not None else "notice"
-            )
-        for manager in withdrawn.managers:
-            say = await member_speaker(context, manager, chat_id)
-            notices.append(_departure_notice(say, manager, key, gone, withdrawn))
+
+    def about(key: str, touched: Withdrawn | BookingView) -> Callable[[Speaker], str]:
+        return about_booking(key, touched.booking, touched.car, borrower=gone, owner=gone)
+
+    def was(booking: Booking, booked: str, asked: str) -> str:
+        """A booking the other side counted on, or a request not answered yet."""
+        return "booking.departed." + (booked if booking.decided_at is not None else asked)
+
+    notices: list[Private] = []
+    for withdrawn in departed.withdrawn:
+        key = was(withdrawn.booking, "notice_booked", "notice")
+        notices += await written_for(context, chat_id, withdrawn.managers, about(key, withdrawn))
+    for road in departed.on_the_road:
+        key = "booking.departed.on_the_road"
+        notices += await written_for(context, chat_id, road.managers, about(key, road))
     for view in departed.called_off:
-        key = "owner_booked" if view.booking.decided_at is not None else "owner"
-        borrower = view.booking.borrower_id
-        say = await member_speaker(context, borrower, chat_id)
-        notices.append(_departure_notice(say, borrower, f"booking.departed.{key}", gone, view))
-    own = []  # to the one who left, about their own car: kept apart from the group
-    for car in departed.paused:
-        say = await member_speaker(context, user_id, chat_id)
-        own.append(Private(user_id, say("booking.departed.paused", car=car_title(car.name))))
+        key = was(view.booking, "owner_booked", "owner")
+        notices += await written_for(context, chat_id, [view.booking.borrower_id], about(key, view))
+
+    def named(key: str, car: Car) -> Callable[[Speaker], Written]:
+        return lambda say: say(key, owner=gone, car=car_title(car.name))
+
     for handed in departed.handed_over:
-        for manager in handed.managers:
-            say = await member_speaker(context, manager, chat_id)
-            text = say("booking.departed.handed_over", owner=gone, car=car_title(handed.car.name))
-            notices.append(Private(manager, text))
+        key = "booking.departed.handed_over"
+        notices += await written_for(context, chat_id, handed.managers, named(key, handed.car))
+    # To the one who left, about their own cars: nothing of the group's, kept apart from it.
+    own: list[Private] = []
+    for car in departed.paused:
+        own += await written_for(context, chat_id, [user_id], named("booking.departed.paused", car))
     touched: list[Withdrawn | BookingView] = [*departed.withdrawn, *departed.called_off]
     await follow(context, (each.booking.id for each in touched))
     await tell_each_privately(context, notices, group_chat_id=chat_id)
@@ -568,21 +576,6 @@ async def member_left(update: Update, context: CovoisinContext) -> None:
         return
     await withdraw_departed(context, chat.id, gone.id)
     log.info("%s left group %s", gone.id, chat.id)
-
-
-def _departure_notice(
-    say: Speaker, reader: int, key: str, gone: str, touched: Withdrawn | BookingView
-) -> Private:
-    """To a manager about the borrower who left, or to a borrower about the owner who did."""
-    booking = touched.booking
-    text = say(
-        key,
-        borrower=gone,
-        owner=gone,
-        car=car_title(touched.car.name),
-        when=when_long(say, booking.start, booking.end),
-    )
-    return Private(reader, text)
 
 
 async def _outcome(
@@ -781,27 +774,15 @@ async def _cancel(
     await follow(context, [result.booking.id])
     booking, car = result.booking, result.car
     canceller = await first_name(context, user_id)
-    notices = []
-    for other in result.notify:
-        other_say = await member_speaker(context, other, booking.chat_id)
-        key = (
-            "cancel.notice.by_borrower"
-            if user_id == booking.borrower_id
-            else "cancel.notice.by_manager"
-        )
-        notices.append(
-            Private(
-                other,
-                other_say(
-                    key,
-                    borrower=canceller,
-                    manager=canceller,
-                    car=car_title(car.name),
-                    when=when_long(other_say, booking.start, booking.end),
-                ),
-            )
-        )
-    await tell_each_privately(context, notices, group_chat_id=booking.chat_id)
+    by = "borrower" if user_id == booking.borrower_id else "manager"
+    await tell_each(
+        context,
+        booking.chat_id,
+        result.notify,
+        about_booking(
+            f"cancel.notice.by_{by}", booking, car, borrower=canceller, manager=canceller
+        ),
+    )
     key = "cancel.done_late" if result.late else "cancel.done"
     text = say(key, car=car_title(car.name), when=when_short(say, booking.start, booking.end))
     return text, booking.chat_id
@@ -882,15 +863,12 @@ async def on_admin_cancel(update: Update, context: CovoisinContext) -> None:
     await follow(context, [booking.id])
     car = result.car
     # Both sides hear it: the borrower and the car's managers.
-    notices = []
-    for other in result.notify:
-        other_say = await member_speaker(context, other, booking.chat_id)
-        when = when_long(other_say, booking.start, booking.end)
-        notices.append(
-            Private(other, other_say("admin.cancel.notice", car=car_title(car.name), when=when))
-        )
-    unreached = await tell_each_privately(
-        context, notices, group_chat_id=booking.chat_id, nudge_in_group=False
+    unreached = await tell_each(
+        context,
+        booking.chat_id,
+        result.notify,
+        about_booking("admin.cancel.notice", booking, car),
+        nudge_in_group=False,
     )
     text = say(
         "admin.cancel.done",

@@ -13,10 +13,10 @@ from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.forgetting import ForgetPlan, ForgetRefusalReason, ForgetRefused, Forgotten
 from handlers.common.context import CovoisinContext
-from handlers.common.delivery import Private, tell_each_privately
+from handlers.common.delivery import Private, about_booking, tell_each_privately, written_for
 from handlers.common.jobs import follow
-from handlers.common.render import car_title, first_name, when_long
-from handlers.common.speech import Speaker, group_speaker, member_speaker, personal_speaker
+from handlers.common.render import car_title, first_name
+from handlers.common.speech import Speaker, group_speaker, personal_speaker
 
 MESSAGE = filters.UpdateType.MESSAGE
 YES, NO = "yes", "no"
@@ -196,28 +196,19 @@ async def _tell_the_others(context: CovoisinContext, forgotten: Forgotten, name:
     )
     by_group: defaultdict[int, list[Private]] = defaultdict(list)
     for view in forgotten.lent:
-        booking, car = view.booking, view.car
-        say = await member_speaker(context, booking.borrower_id, booking.chat_id)
+        booking = view.booking
         # A request nobody had answered yet, or a booking already accepted.
-        key = (
-            "cars.removed.borrower_booking"
-            if booking.decided_at
-            else "cars.removed.borrower_request"
+        key = "booking" if booking.decided_at else "request"
+        write = about_booking(f"cars.removed.borrower_{key}", booking, view.car, owner=name)
+        by_group[booking.chat_id] += await written_for(
+            context, booking.chat_id, [booking.borrower_id], write
         )
-        when = when_long(say, booking.start, booking.end)
-        text = say(key, car=car_title(car.name), owner=name, when=when)
-        by_group[booking.chat_id].append(Private(booking.borrower_id, text))
     for withdrawn in forgotten.borrowed:
-        booking, car = withdrawn.booking, withdrawn.car
-        for manager in withdrawn.managers:
-            say = await member_speaker(context, manager, booking.chat_id)
-            text = say(
-                "cancel.notice.by_borrower",
-                borrower=name,
-                car=car_title(car.name),
-                when=when_long(say, booking.start, booking.end),
-            )
-            by_group[booking.chat_id].append(Private(manager, text))
+        booking = withdrawn.booking
+        write = about_booking("cancel.notice.by_borrower", booking, withdrawn.car, borrower=name)
+        by_group[booking.chat_id] += await written_for(
+            context, booking.chat_id, withdrawn.managers, write
+        )
     for chat_id, messages in by_group.items():
         await tell_each_privately(context, messages, group_chat_id=chat_id)
 

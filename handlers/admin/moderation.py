@@ -10,13 +10,15 @@ from handlers.common.admins import admin_in_group, is_admin
 from handlers.common.context import CovoisinContext
 from handlers.common.delivery import (
     Private,
+    about_booking,
     open_private_chat_line,
     tell_each_privately,
     tell_privately,
+    written_for,
 )
 from handlers.common.jobs import follow
 from handlers.common.members import named_member
-from handlers.common.render import car_title, first_name, in_messages, moment, when_long
+from handlers.common.render import car_title, first_name, in_messages, moment
 from handlers.common.speech import group_speaker, member_speaker, mention
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
@@ -86,17 +88,8 @@ async def _banned_notice(
 async def _manager_notice(context: CovoisinContext, withdrawn: Withdrawn) -> list[Private]:
     booking = withdrawn.booking
     borrower = await first_name(context, booking.borrower_id)
-    notices = []
-    for manager in withdrawn.managers:
-        say = await member_speaker(context, manager, booking.chat_id)
-        text = say(
-            "admin.ban.notice.manager",
-            borrower=borrower,
-            car=car_title(withdrawn.car.name),
-            when=when_long(say, booking.start, booking.end),
-        )
-        notices.append(Private(manager, text))
-    return notices
+    write = about_booking("admin.ban.notice.manager", booking, withdrawn.car, borrower=borrower)
+    return await written_for(context, booking.chat_id, withdrawn.managers, write)
 
 
 async def unban(update: Update, context: CovoisinContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum, auto
@@ -17,8 +17,9 @@ from bot.deeplinks import Action, DeepLink, start_url
 from bot.i18n import Html
 from handlers.common.context import CovoisinApp, CovoisinContext
 from handlers.common.guards import is_group_member
-from handlers.common.speech import Speaker, group_speaker, mention
-from storage.models import PendingMessage
+from handlers.common.render import car_title, when_long
+from handlers.common.speech import Speaker, group_speaker, member_speaker, mention
+from storage.models import Booking, Car, PendingMessage
 from storage.privacy import FORMER_MEMBER_ID
 
 log = logging.getLogger(__name__)
@@ -258,3 +259,47 @@ async def deliver_pending(context: CovoisinContext, user_id: int) -> int:
         if sent is _Sent.DELIVERED:
             delivered += 1
     return delivered
+
+
+# What one reader is told, written in their own language: the text, with buttons or not.
+Written = str | tuple[str, InlineKeyboardMarkup | None]
+
+
+async def written_for(
+    context: CovoisinContext,
+    chat_id: int,
+    readers: Iterable[int],
+    write: Callable[[Speaker], Written],
+) -> list[Private]:
+    """One private message for each reader (once each), each in their own language and in
+    the group's time zone."""
+    messages = []
+    for reader in dict.fromkeys(readers):
+        written = write(await member_speaker(context, reader, chat_id))
+        text, markup = (written, None) if isinstance(written, str) else written
+        messages.append(Private(reader, text, markup))
+    return messages
+
+
+async def tell_each(
+    context: CovoisinContext,
+    chat_id: int,
+    readers: Iterable[int],
+    write: Callable[[Speaker], Written],
+    *,
+    nudge_in_group: bool = True,
+) -> list[int]:
+    """Tell each reader, in their own language, what `write` says: one action's messages,
+    one group message at most for those whose private chat is closed (tell_each_privately)."""
+    messages = await written_for(context, chat_id, readers, write)
+    return await tell_each_privately(
+        context, messages, group_chat_id=chat_id, nudge_in_group=nudge_in_group
+    )
+
+
+def about_booking(key: str, booking: Booking, car: Car, **names: str) -> Callable[[Speaker], str]:
+    """The usual notice about one booking: `key` filled with the car, the dates in full in
+    the reader's language, and the names given."""
+    return lambda say: say(
+        key, car=car_title(car.name), when=when_long(say, booking.start, booking.end), **names
+    )

@@ -28,7 +28,14 @@ from bot.trips import (
 )
 from handlers.common.buttons import button, one_button
 from handlers.common.context import CovoisinContext
-from handlers.common.delivery import Private, tell_each_privately, tell_privately
+from handlers.common.delivery import (
+    Private,
+    Written,
+    tell_each,
+    tell_each_privately,
+    tell_privately,
+    written_for,
+)
 from handlers.common.guards import is_group_member
 from handlers.common.jobs import arm, follow
 from handlers.common.prompts import close_prompt
@@ -215,9 +222,8 @@ async def _managers_reminder(
 ) -> list[Private]:
     booking, car = trip.booking, trip.car
     borrower = await first_name(context, booking.borrower_id)
-    messages = []
-    for manager_id in trip.managers:
-        say = await member_speaker(context, manager_id, booking.chat_id)
+
+    def write(say: Speaker) -> Written:
         text = say(
             key,
             borrower=borrower,
@@ -225,9 +231,9 @@ async def _managers_reminder(
             when=when_short(say, booking.start, booking.end),
             end=moment(say, booking.end),
         )
-        markup = one_button(say("trip.button.no_show"), action, booking.id) if action else None
-        messages.append(Private(manager_id, text, markup))
-    return messages
+        return text, one_button(say("trip.button.no_show"), action, booking.id) if action else None
+
+    return await written_for(context, booking.chat_id, trip.managers, write)
 
 
 # Reports after the form (called by handlers.trip.form)
@@ -236,25 +242,25 @@ async def _managers_reminder(
 async def report_pickup(context: CovoisinContext, trip: Trip, reading: Reading) -> None:
     booking, car = trip.booking, trip.car
     borrower = await first_name(context, booking.borrower_id)
-    messages = []
-    for manager_id in await still_members(context, booking.chat_id, list(trip.managers)):
-        say = await member_speaker(context, manager_id, booking.chat_id)
-        text = "\n".join(
-            [
-                say("trip.report.pickup", borrower=borrower, car=car_title(car.name)),
-                reading_text(say, reading),
-            ]
-        )
-        messages.append(Private(manager_id, text))
+    readers = await still_members(context, booking.chat_id, list(trip.managers))
+    messages = await written_for(
+        context,
+        booking.chat_id,
+        readers,
+        lambda say: (
+            say("trip.report.pickup", borrower=borrower, car=car_title(car.name))
+            + "\n"
+            + reading_text(say, reading)
+        ),
+    )
     await _tell_with_photos(context, booking.chat_id, messages, reading.photo_file_id)
 
 
 async def report_return(context: CovoisinContext, returned: Returned) -> None:
     booking, car = returned.trip.booking, returned.trip.car
     borrower = await first_name(context, booking.borrower_id)
-    messages = []
-    for manager_id in await still_members(context, booking.chat_id, list(returned.trip.managers)):
-        say = await member_speaker(context, manager_id, booking.chat_id)
+
+    def write(say: Speaker) -> Written:
         lines = [
             say("trip.report.return", borrower=borrower, car=car_title(car.name)),
             reading_text(say, returned.reading),
@@ -274,7 +280,10 @@ async def report_return(context: CovoisinContext, returned: Returned) -> None:
                 ]
             ]
         )
-        messages.append(Private(manager_id, "\n".join(lines), markup))
+        return "\n".join(lines), markup
+
+    readers = await still_members(context, booking.chat_id, list(returned.trip.managers))
+    messages = await written_for(context, booking.chat_id, readers, write)
     await _tell_with_photos(context, booking.chat_id, messages, returned.reading.photo_file_id)
 
 
@@ -283,9 +292,8 @@ async def report_incident(context: CovoisinContext, view: IncidentView) -> None:
     booking, car, incident = view.trip.booking, view.trip.car, view.incident
     reporter = await first_name(context, incident.opened_by)
     involved = list(dict.fromkeys([booking.borrower_id, *view.trip.managers]))
-    messages = []
-    for member in await still_members(context, booking.chat_id, involved):
-        say = await member_speaker(context, member, booking.chat_id)
+
+    def write(say: Speaker) -> Written:
         text = say(
             "trip.incident.opened",
             reporter=reporter,
@@ -293,8 +301,10 @@ async def report_incident(context: CovoisinContext, view: IncidentView) -> None:
             when=when_short(say, booking.start, booking.end),
             text=incident.text,
         )
-        markup = one_button(say("trip.button.resolve"), Kind.RESOLVE, incident.id)
-        messages.append(Private(member, text, markup))
+        return text, one_button(say("trip.button.resolve"), Kind.RESOLVE, incident.id)
+
+    readers = await still_members(context, booking.chat_id, involved)
+    messages = await written_for(context, booking.chat_id, readers, write)
     await _tell_with_photos(context, booking.chat_id, messages, incident.photo_file_id)
 
 
@@ -365,12 +375,12 @@ async def _resolve(query: CallbackQuery, context: CovoisinContext, incident_id: 
         for member in dict.fromkeys([booking.borrower_id, *result.trip.managers])
         if member != query.from_user.id
     ]
-    messages = []
-    for member in await still_members(context, booking.chat_id, others):
-        other_say = await member_speaker(context, member, booking.chat_id)
-        text = other_say("trip.incident.resolved_by", who=who, car=car_title(car.name))
-        messages.append(Private(member, text))
-    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
+    await tell_each(
+        context,
+        booking.chat_id,
+        await still_members(context, booking.chat_id, others),
+        lambda say: say("trip.incident.resolved_by", who=who, car=car_title(car.name)),
+    )
 
 
 async def _no_show(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
@@ -407,18 +417,19 @@ async def _paid(query: CallbackQuery, context: CovoisinContext, booking_id: int)
     await query.answer()
     await close_prompt(query, say("trip.paid.marked"), group_id=booking.chat_id)
     borrower = await first_name(context, booking.borrower_id)
-    messages = []
-    for manager_id in await still_members(context, booking.chat_id, list(result.trip.managers)):
-        manager_say = await member_speaker(context, manager_id, booking.chat_id)
-        text = manager_say(
+    amount = result.record.amount_cents
+
+    def write(say: Speaker) -> Written:
+        text = say(
             "trip.paid.tell_manager",
             borrower=borrower,
-            amount=format_amount(result.record.amount_cents, manager_say.language),
+            amount=format_amount(amount, say.language),
             car=car_title(car.name),
         )
-        confirm = one_button(manager_say("trip.button.paid_confirm"), Kind.PAID_CONFIRM, booking.id)
-        messages.append(Private(manager_id, text, confirm))
-    await tell_each_privately(context, messages, group_chat_id=booking.chat_id)
+        return text, one_button(say("trip.button.paid_confirm"), Kind.PAID_CONFIRM, booking.id)
+
+    managers = await still_members(context, booking.chat_id, list(result.trip.managers))
+    await tell_each(context, booking.chat_id, managers, write)
 
 
 async def _paid_confirmed(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
