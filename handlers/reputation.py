@@ -44,6 +44,7 @@ from handlers.common.conversations import (
 from handlers.common.delivery import Private, tell_each_privately
 from handlers.common.guards import is_group_member
 from handlers.common.jobs import follow
+from handlers.common.members import named_member
 from handlers.common.records import names_list, voucher_names
 from handlers.common.render import car_title, first_name, when_long, when_short
 from handlers.common.speech import (
@@ -93,31 +94,9 @@ async def profile_text(context: CovoisinContext, say: Speaker, found: MemberProf
 async def _named(
     context: CovoisinContext, message: Message, chat_id: int, args: list[str]
 ) -> int | str | None:
-    """The member a command is about: the replied-to author or an @username (its id), the
-    unknown @username itself, or None when none is named."""
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.sender_chat is None:
-        person = replied.from_user
-        if person.is_bot:
-            return None
-        # Privacy mode may have hidden their messages from the bot until now.
-        await context.services.repos.users.seen(
-            person.id,
-            person.first_name,
-            person.username,
-            person.language_code,
-            context.services.clock(),
-        )
-        if await context.services.repos.groups.member(chat_id, person.id) is None:
-            await context.services.repos.groups.add_member(
-                chat_id, person.id, context.services.clock()
-            )
-        return person.id
-    for word in args:
-        if word.startswith("@") and len(word) > 1:
-            found = await context.services.repos.groups.member_by_username(chat_id, word[1:])
-            return echo(word) if found is None else found.user_id
-    return None
+    """The id of the member a command is about, the unknown @username, or None."""
+    named = await named_member(context, message, chat_id, args)
+    return named[0] if isinstance(named, tuple) else named
 
 
 async def show_profile(update: Update, context: CovoisinContext) -> None:

@@ -21,6 +21,7 @@ from bot.callbacks import Kind, button_of, parse_callback
 from bot.contribution import format_amount
 from bot.trips import (
     IncidentView,
+    OpenContribution,
     ReminderKind,
     Returned,
     Trip,
@@ -31,6 +32,7 @@ from handlers.common.context import CovoisinContext
 from handlers.common.delivery import (
     Private,
     Written,
+    about_booking,
     tell_each,
     tell_each_privately,
     tell_privately,
@@ -41,7 +43,7 @@ from handlers.common.jobs import arm, follow
 from handlers.common.prompts import close_prompt
 from handlers.common.render import car_title, first_name, moment, when_long, when_short
 from handlers.common.speech import Speaker, member_speaker, personal_speaker
-from storage.models import ContributionRecord, Reading
+from storage.models import Booking, ContributionRecord, Reading
 
 log = logging.getLogger(__name__)
 
@@ -338,38 +340,45 @@ async def on_trip_button(update: Update, context: CovoisinContext) -> None:
     await actions[callback.kind](query, context, callback.target)
 
 
-async def _all_good(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
-    result = await context.services.trips.all_good(booking_id, query.from_user.id)
+async def _closed(
+    query: CallbackQuery,
+    context: CovoisinContext,
+    result: Trip | IncidentView | OpenContribution | TripRefused,
+    key: str,
+    **values: str,
+) -> Booking | None:
+    """The press's outcome: refused (answered with why, the prompt left as it was), or done
+    (answered, and the prompt closed with `key`); the booking when done."""
     if isinstance(result, TripRefused):
         await refusal_answer(query, context, result)
-        return
-    booking, car = result.booking, result.car
+        return None
+    booking = result.booking if isinstance(result, Trip) else result.trip.booking
     say = await personal_speaker(context, query.from_user, booking.chat_id)
     await query.answer()
-    await close_prompt(query, say("trip.checked.all_good"), group_id=booking.chat_id)
-    borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
-    await tell_privately(
+    await close_prompt(query, say(key, **values), group_id=booking.chat_id)
+    return booking
+
+
+async def _all_good(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
+    result = await context.services.trips.all_good(booking_id, query.from_user.id)
+    booking = await _closed(query, context, result, "trip.checked.all_good")
+    if booking is None or isinstance(result, TripRefused):
+        return
+    manager, car = await first_name(context, query.from_user.id), car_title(result.car.name)
+    await tell_each(
         context,
-        booking.borrower_id,
-        borrower_say(
-            "trip.checked.all_good_borrower",
-            manager=await first_name(context, query.from_user.id),
-            car=car_title(car.name),
-        ),
-        group_chat_id=booking.chat_id,
+        booking.chat_id,
+        [booking.borrower_id],
+        lambda say: say("trip.checked.all_good_borrower", manager=manager, car=car),
     )
 
 
 async def _resolve(query: CallbackQuery, context: CovoisinContext, incident_id: int) -> None:
     result = await context.services.trips.resolve_incident(incident_id, query.from_user.id)
-    if isinstance(result, TripRefused):
-        await refusal_answer(query, context, result)
+    booking = await _closed(query, context, result, "trip.incident.resolved")
+    if booking is None or isinstance(result, TripRefused):
         return
-    booking, car = result.trip.booking, result.trip.car
-    say = await personal_speaker(context, query.from_user, booking.chat_id)
-    await query.answer()
-    await close_prompt(query, say("trip.incident.resolved"), group_id=booking.chat_id)
-    who = await first_name(context, query.from_user.id)
+    who, car = await first_name(context, query.from_user.id), car_title(result.trip.car.name)
     others = [
         member
         for member in dict.fromkeys([booking.borrower_id, *result.trip.managers])
@@ -379,44 +388,27 @@ async def _resolve(query: CallbackQuery, context: CovoisinContext, incident_id: 
         context,
         booking.chat_id,
         await still_members(context, booking.chat_id, others),
-        lambda say: say("trip.incident.resolved_by", who=who, car=car_title(car.name)),
+        lambda say: say("trip.incident.resolved_by", who=who, car=car),
     )
 
 
 async def _no_show(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
     result = await context.services.trips.mark_no_show(booking_id, query.from_user.id)
-    if isinstance(result, TripRefused):
-        await refusal_answer(query, context, result)
+    borrower = await first_name(context, result.booking.borrower_id) if result.booking else ""
+    booking = await _closed(query, context, result, "trip.no_show.done", borrower=borrower)
+    if booking is None or isinstance(result, TripRefused):
         return
-    booking, car = result.booking, result.car
     await follow(context, [booking.id])
-    say = await personal_speaker(context, query.from_user, booking.chat_id)
-    borrower = await first_name(context, booking.borrower_id)
-    await query.answer()
-    await close_prompt(query, say("trip.no_show.done", borrower=borrower), group_id=booking.chat_id)
-    borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
-    await tell_privately(
-        context,
-        booking.borrower_id,
-        borrower_say(
-            "trip.no_show.borrower",
-            car=car_title(car.name),
-            when=when_long(borrower_say, booking.start, booking.end),
-        ),
-        group_chat_id=booking.chat_id,
-    )
+    write = about_booking("trip.no_show.borrower", booking, result.car)
+    await tell_each(context, booking.chat_id, [booking.borrower_id], write)
 
 
 async def _paid(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
     result = await context.services.trips.mark_paid(booking_id, query.from_user.id)
-    if isinstance(result, TripRefused):
-        await refusal_answer(query, context, result)
+    booking = await _closed(query, context, result, "trip.paid.marked")
+    if booking is None or isinstance(result, TripRefused):
         return
-    booking, car = result.trip.booking, result.trip.car
-    say = await personal_speaker(context, query.from_user, booking.chat_id)
-    await query.answer()
-    await close_prompt(query, say("trip.paid.marked"), group_id=booking.chat_id)
-    borrower = await first_name(context, booking.borrower_id)
+    borrower, car = await first_name(context, booking.borrower_id), result.trip.car
     amount = result.record.amount_cents
 
     def write(say: Speaker) -> Written:
@@ -434,24 +426,21 @@ async def _paid(query: CallbackQuery, context: CovoisinContext, booking_id: int)
 
 async def _paid_confirmed(query: CallbackQuery, context: CovoisinContext, booking_id: int) -> None:
     result = await context.services.trips.confirm_paid(booking_id, query.from_user.id)
-    if isinstance(result, TripRefused):
-        await refusal_answer(query, context, result)
+    booking = await _closed(query, context, result, "trip.paid.confirmed")
+    if booking is None or isinstance(result, TripRefused):
         return
-    booking, car = result.trip.booking, result.trip.car
-    say = await personal_speaker(context, query.from_user, booking.chat_id)
-    await query.answer()
-    await close_prompt(query, say("trip.paid.confirmed"), group_id=booking.chat_id)
-    borrower_say = await member_speaker(context, booking.borrower_id, booking.chat_id)
-    await tell_privately(
+    manager, car = await first_name(context, query.from_user.id), car_title(result.trip.car.name)
+    amount = result.record.amount_cents
+    await tell_each(
         context,
-        booking.borrower_id,
-        borrower_say(
+        booking.chat_id,
+        [booking.borrower_id],
+        lambda say: say(
             "trip.paid.confirmed_borrower",
-            manager=await first_name(context, query.from_user.id),
-            amount=format_amount(result.record.amount_cents, borrower_say.language),
-            car=car_title(car.name),
+            manager=manager,
+            amount=format_amount(amount, say.language),
+            car=car,
         ),
-        group_chat_id=booking.chat_id,
     )
 
 
