@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -24,8 +26,16 @@ def _posts_to_a_chat(endpoint: str) -> bool:
 
 class MaybeCarriedOut(TimedOut):
     """The request failed after it left (a read error, the connection closed before the
-    answer): Telegram may have acted on it. A TimedOut, which the callers already take to
-    mean just that: a message that may have been delivered is not sent again."""
+    answer, a gateway that gave up waiting for Telegram): Telegram may have acted on it. A
+    TimedOut, which the callers already take to mean just that: a message that may have
+    been delivered is not sent again."""
+
+
+class NotSent(NetworkError):
+    """The request certainly was not carried out (no connection could be made, or a
+    gateway refused it: 502, 503), and the retries are used up. Not a TimedOut, on purpose: the
+    callers take a TimedOut to mean "maybe delivered" and drop the message, where this one
+    must be kept and sent again later (the outbox, a reminder's next try)."""
 
 
 def _changes_nothing(endpoint: str) -> bool:
@@ -38,6 +48,31 @@ def _changes_nothing(endpoint: str) -> bool:
 # WriteError, ReadTimeout...) may come after Telegram received the request and acted on it.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+# The 5xx answers that mean the request was not carried out: the gateway in front of
+# Telegram's servers could not reach them (502 Bad Gateway), or they turned it away
+# (503 Service Unavailable). The other 5xx come after a server had the request: it broke
+# while on it (500) or the gateway stopped waiting for its answer (504 Gateway Timeout,
+# nginx's "Gateway Time-out"), and it may still have acted; for a message, sending it
+# again could post it twice. (A 502 from a server that broke while answering is not ruled
+# out, but it is what Telegram answers through most of an outage: retrying it is what
+# keeps the messages going.)
+_REFUSED_PHRASES = (HTTPStatus.BAD_GATEWAY.phrase, HTTPStatus.SERVICE_UNAVAILABLE.phrase)
+_SERVER_FAULT_PHRASES = (
+    *(s.phrase for s in HTTPStatus if s >= 500 and s.phrase not in _REFUSED_PHRASES),
+    "Gateway Time-out",
+)
+# PTB words an answer without a description "<phrase> (<status>)" (telegram/request/
+# _baserequest.py), a gateway's HTML page included; with one, the description alone.
+_STATUS = re.compile(r"[A-Za-z' -]*\((\d{3})\)")
+
+
+def _server_fault(message: str) -> bool:
+    """Whether PTB's message for an error answer is that of a 5xx other than 502 or 503."""
+    if status := _STATUS.match(message):
+        code = int(status.group(1))
+        return code >= 500 and code not in {HTTPStatus.BAD_GATEWAY, HTTPStatus.SERVICE_UNAVAILABLE}
+    return message.startswith(_SERVER_FAULT_PHRASES)
+
 
 def _not_carried_out(exc: NetworkError) -> bool:
     """Whether Telegram certainly did not act on the request (telegram/request/: PTB raises
@@ -46,10 +81,15 @@ def _not_carried_out(exc: NetworkError) -> bool:
     if isinstance(cause, httpx.HTTPError):
         return isinstance(cause, _NEVER_SENT)
     # Otherwise a plain NetworkError is Telegram's error answer, one PTB has no exception
-    # for (a 5xx: Bad Gateway...), which means it did not act; caused, at most, by the
-    # failure to parse it (a gateway's HTML page). Any other cause ("Unknown error in HTTP
+    # for (a 5xx, a 4xx other than 400, 401, 403, 404, 409); caused, at most, by the
+    # failure to parse it (a gateway's HTML page). A refusal, unless a server had the
+    # request (see _SERVER_FAULT_PHRASES). Any other cause ("Unknown error in HTTP
     # implementation") or a TimedOut from elsewhere says nothing.
-    return not isinstance(exc, TimedOut) and (cause is None or isinstance(cause, TelegramError))
+    return (
+        not isinstance(exc, TimedOut)
+        and (cause is None or isinstance(cause, TelegramError))
+        and not _server_fault(exc.message)
+    )
 
 
 def _seconds(delay: float | timedelta) -> float:
@@ -59,11 +99,13 @@ def _seconds(delay: float | timedelta) -> float:
 
 class PatientRateLimiter(AIORateLimiter):
     """AIORateLimiter (30 messages/s overall, 20/min per group, 429 retried after the
-    time Telegram asks), which also retries a request Telegram answered with a 5xx or
-    that never connected: such a request was not carried out, so retrying cannot
-    send a message twice. Any other failure (a read error, a connection closed before the
-    answer, a time-out) may come after Telegram acted: it is raised, as a TimedOut, except
-    for a `get...` request, which is asked again.
+    time Telegram asks), which also retries a request that Telegram certainly did not carry
+    out: one that never connected, or that a gateway refused (502, 503). Retrying those
+    cannot send a message twice; when the retries run out they are raised as NotSent,
+    which is no TimedOut: the caller keeps the message for later. Any other failure (a read
+    error, a connection closed before the answer, a time-out, a 500 or 504) may come after
+    Telegram acted: it is raised at once as a TimedOut (MaybeCarriedOut), except for a
+    `get...` request, which is asked again.
 
     Only messages are throttled: AIORateLimiter would count a `getChatMember` about a
     group against that group's 20 messages a minute, and make a member wait for nothing.
@@ -98,12 +140,19 @@ class PatientRateLimiter(AIORateLimiter):
                     raise
                 await asyncio.sleep(_seconds(exc.retry_after))
             except NetworkError as exc:  # TimedOut included
-                if attempt == self._network_retries or endpoint == "getUpdates":
-                    raise
+                if endpoint == "getUpdates":
+                    raise  # PTB's updater retries its polls itself
+                # What became of the request decides first, whatever the attempt: a message
+                # that may have been delivered must come out as a TimedOut (not sent again),
+                # one that certainly was not as anything but (kept, and sent again later).
                 if not (_not_carried_out(exc) or _changes_nothing(endpoint)):
                     if isinstance(exc, TimedOut):
                         raise
-                    raise MaybeCarriedOut(str(exc)) from exc
+                    raise MaybeCarriedOut(exc.message) from exc
+                if attempt == self._network_retries:
+                    if _not_carried_out(exc):
+                        raise NotSent(exc.message) from exc
+                    raise  # a read, whose answer is lost: nothing to keep
                 delay = self._backoff * 2**attempt
                 log.warning("%s failed (%s), retrying in %.1fs", endpoint, exc, delay)
                 await asyncio.sleep(delay)
