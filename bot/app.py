@@ -245,23 +245,91 @@ def run(settings: Settings) -> None:
         ) from None
 
 
+# How long a stop waits for the updates and jobs under way before cancelling them. PTB's
+# own stop waits for them without end, and during a Telegram outage a handler's message may
+# be retried for tens of seconds: past Docker's 10 s (systemd's 90 s) the bot is killed,
+# its database left open. Cancelling a handler rolls its transaction back; the persistence
+# is still flushed and the database closed.
+GRACE_SECONDS = 5.0
+# Once cancelled, how long the tasks get to unwind (a rollback) before the shutdown.
+UNWIND_SECONDS = 1.0
+
+
+class _Grace:
+    """The time a stop gives the work under way: GRACE_SECONDS from the start of the stop,
+    or none left once a second stop signal came (an operator, or a service manager, in a
+    hurry)."""
+
+    def __init__(self) -> None:
+        self._deadline = 0.0
+        self._cut = False
+        self._current: asyncio.Timeout | None = None
+
+    @property
+    def cut(self) -> bool:
+        return self._cut
+
+    def cut_short(self) -> None:
+        self._cut = True
+        current = self._current
+        if current is not None and not current.expired():
+            current.reschedule(asyncio.get_running_loop().time())
+
+    def begin(self) -> None:
+        self._deadline = asyncio.get_running_loop().time() + GRACE_SECONDS
+
+    async def run(self, step: Callable[[], Awaitable[object]], *, cut_short: bool = True) -> bool:
+        """`step` within what is left of the grace, cancelled at its end (or at a second
+        signal, if `cut_short`); whether it finished. A step begun with no time left
+        still runs up to its first wait: PTB's stop methods mark the updater or the
+        application stopped before that, as their shutdown requires."""
+        now = asyncio.get_running_loop().time()
+        deadline = now if cut_short and self._cut else self._deadline
+        try:
+            async with asyncio.timeout_at(deadline) as timeout:
+                if cut_short:
+                    self._current = timeout
+                await step()
+        except TimeoutError:
+            return False
+        finally:
+            self._current = None
+        return True
+
+
 async def _serve(application: CovoisinApp, start_updates: Callable[[], Awaitable[object]]) -> None:
     """PTB's run_polling / run_webhook (initialize, post_init, the updater, start; then stop
     and shut down), except for the stop signals: PTB raises SystemExit wherever the loop
     is, which leaves a start-up step half done and, at a second signal, the shutdown too.
-    Here the first signal cancels the start or the run, further ones change nothing, and
-    the shutdown undoes whatever the start got to, the database closed last."""
+    Here the first signal cancels the start or the run, and the shutdown undoes whatever
+    the start got to, the database closed last. The stop waits GRACE_SECONDS at most for
+    the work under way; a second signal ends that wait at once (the shutdown itself, which
+    keeps the forms and closes the database, still runs)."""
     running = asyncio.create_task(_start_and_run(application, start_updates))
+    grace = _Grace()
 
     def stop() -> None:
         if not running.done() and not running.cancelling():
             log.info("stop signal received, stopping")
             running.cancel()
+        elif not grace.cut:
+            log.info("stop signal received while stopping: not waiting for the work under way")
+            grace.cut_short()
 
     stop_requests.connect(asyncio.get_running_loop(), stop)
     try:
-        await asyncio.wait([running])
-        await _shut_down(application)
+        try:
+            await asyncio.wait([running])
+        except asyncio.CancelledError:
+            # Without sigwait (Windows), Ctrl-C makes asyncio.run cancel this task: the same
+            # clean stop as a signal's. The cancel is then handled (uncancel), so that
+            # asyncio.run returns rather than raising KeyboardInterrupt at the end.
+            this = asyncio.current_task()
+            assert this is not None
+            this.uncancel()
+            stop()
+            await asyncio.wait([running])
+        await _shut_down(application, grace)
     finally:
         stop_requests.disconnect()
     if not running.cancelled():
@@ -279,14 +347,77 @@ async def _start_and_run(
     await asyncio.get_running_loop().create_future()  # until stopped
 
 
-async def _shut_down(application: CovoisinApp) -> None:
-    """PTB's own shutdown sequence, each step only if the start got that far."""
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-        if application.post_stop:
-            await application.post_stop(application)
-    await application.shutdown()  # flushes the persistence, if initialize() completed
-    if application.post_shutdown:
-        await application.post_shutdown(application)
+async def _shut_down(application: CovoisinApp, grace: _Grace) -> None:
+    """PTB's own shutdown sequence, each step only if the start got that far: the stopping
+    steps within the grace, then whatever they left running cancelled; the shutdown and
+    post_shutdown (the database closed) whatever happened before."""
+    grace.begin()
+    try:
+        try:
+            if not await _stop(application, grace):
+                log.warning("stopping: the work under way did not end in time, cancelling it")
+        finally:
+            await _cancel_the_rest(application)
+    finally:
+        try:
+            await application.shutdown()  # flushes the persistence, if initialize() completed
+        finally:
+            if application.post_shutdown:
+                await application.post_shutdown(application)
+
+
+async def _stop(application: CovoisinApp, grace: _Grace) -> bool:
+    """The updater, then the application (which waits for the updates, jobs and tasks
+    under way), as PTB's run_polling stops them, within the grace; whether in time."""
+    updater = application.updater
+    in_time = True
+    try:
+        if updater is not None and updater.running:
+            # Not cut short by a second signal: cancelled while it waits for its polling
+            # task to end (its first wait, a few turns of the loop), PTB's updater
+            # swallows the cancel, then its last getUpdates waits a second for the
+            # connection the long poll still holds and logs an error. Its last getUpdates
+            # (which confirms the updates fetched) is still bounded by the grace.
+            in_time = await grace.run(updater.stop, cut_short=False)
+    finally:
+        # Even when the updater's stop was cancelled: the application's stop marks it
+        # stopped first thing, which its shutdown requires.
+        if application.running:
+            stopped = await grace.run(application.stop)
+            in_time = stopped and in_time
+            post_stop = application.post_stop
+            if stopped and post_stop is not None:
+                in_time = await grace.run(lambda: post_stop(application)) and in_time
+    return in_time
+
+
+# A task may swallow the first cancel: those still running after UNWIND_SECONDS are
+# cancelled once more.
+_CANCEL_ROUNDS = 2
+
+
+async def _cancel_the_rest(application: CovoisinApp) -> None:
+    """Cancel the tasks a stop cut short left running (handlers, jobs, PTB's persistence
+    loop): nothing of the bot may run while it shuts down and closes the database. After
+    a stop that finished, there are none. Each task is cancelled once a round, not at
+    every turn: a second cancel would break off the rollback the first one started."""
+    job_queue = application.job_queue
+    if job_queue is not None and job_queue.scheduler.running:
+        # No job may start from now on. Paused, not shut down: the stop cut short may
+        # have asked for that already, which APScheduler does later in the loop (twice,
+        # the second fails).
+        job_queue.scheduler.pause()
+    this = asyncio.current_task()
+    for _ in range(_CANCEL_ROUNDS):
+        others = asyncio.all_tasks() - {this}
+        if not others:
+            return
+        for task in others:
+            task.cancel()
+        done, _pending = await asyncio.wait(others, timeout=UNWIND_SECONDS)
+        for task in done:
+            # Retrieved, or asyncio would log it with a traceback when the task is collected.
+            if not task.cancelled() and (error := task.exception()) is not None:
+                log.warning("%s ended with %r while cancelled", task.get_name(), error)
+    if left := asyncio.all_tasks() - {this}:
+        log.warning("%d tasks still running after being cancelled", len(left))

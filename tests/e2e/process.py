@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.fakebot import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_TIMEOUT = 20.0
+BOT_COMMAND = (sys.executable, "-m", "bot")
 
 
 class BotProcess:
-    def __init__(self, fake: FakeTelegram, workdir: Path, **env: str) -> None:
+    """`command` starts the bot some other way (the README's run line...)."""
+
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        workdir: Path,
+        *,
+        command: Sequence[str] = BOT_COMMAND,
+        **env: str,
+    ) -> None:
         self.fake = fake
         self.workdir = workdir
         self.db_path = workdir / "data" / "covoisin.sqlite3"
         self.log_path = workdir / "bot.log"
+        self.command = tuple(command)
+        self.own_group = False
         self.extra_env = env
         self.process: asyncio.subprocess.Process | None = None
 
@@ -34,23 +48,25 @@ class BotProcess:
         env.update(self.extra_env)
         return env
 
-    async def launch(self) -> None:
-        """Start the process, without waiting for it to be up (to catch it while starting)."""
+    async def launch(self, *, own_group: bool = False) -> None:
+        """Start the process, without waiting for it to be up (to catch it while starting).
+        With `own_group`, it leads a process group of its own, as a terminal's foreground
+        job does, so that `interrupt_group` is a Ctrl-C typed in that terminal."""
+        self.own_group = own_group
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
+                *self.command,
                 cwd=self.workdir,
                 env=self.environment(),
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
+                start_new_session=self.own_group,
             )
 
-    async def start(self) -> None:
+    async def start(self, *, own_group: bool = False) -> None:
         """Start and wait until the bot polls for updates, or has set its webhook: from then
         on it answers (the fake retries pushes until its server listens)."""
-        await self.launch()
+        await self.launch(own_group=own_group)
         try:
             if self.extra_env.get("BOT_WEBHOOK_URL"):
                 await self.fake.wait_webhook(timeout=30)
@@ -62,12 +78,25 @@ class BotProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
     def send_sigterm(self, times: int = 1) -> None:
         """SIGTERM, as systemd or Docker would send; `times` in a row, as a supervisor that
         signals the whole process group (or an impatient operator) does."""
+        self.send_signal(signal.SIGTERM, times)
+
+    def send_signal(self, signum: int, times: int = 1) -> None:
         assert self.process is not None
         for _ in range(times):
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signum)
+
+    def interrupt_group(self) -> None:
+        """Ctrl-C: the terminal sends SIGINT to every process of its foreground group."""
+        assert self.own_group, "the process must lead a group of its own"
+        os.killpg(self.pid, signal.SIGINT)
 
     async def exit_code(self, timeout: float = STOP_TIMEOUT) -> int:  # noqa: ASYNC109 (asyncio.timeout inside)
         assert self.process is not None
@@ -85,5 +114,11 @@ class BotProcess:
         return await self.process.wait()
 
     async def ensure_stopped(self) -> None:
-        if self.process is not None and self.process.returncode is None:
+        if self.process is None:
+            return
+        if self.own_group:
+            # The whole group: with whatever the process started, should it outlive it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
+        if self.process.returncode is None:
             await self.kill()
