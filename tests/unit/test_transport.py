@@ -10,7 +10,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, 
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.transport import PatientRateLimiter
+from bot.transport import MaybeCarriedOut, NotSent, PatientRateLimiter
 from tests.fakebot import FakeTelegram
 
 
@@ -59,9 +59,39 @@ async def test_gateway_errors_are_retried(endpoint: str) -> None:
             TelegramError("Invalid server response"),
             NetworkError("Bad Gateway (502). Parsing the server response b'<html>' failed"),
         ),
+        NetworkError("Service Unavailable"),
+        _caused_by(
+            TelegramError("Invalid server response"),
+            NetworkError("Service Unavailable (503). Parsing the server response b'<h' failed"),
+        ),
     )
     assert await _run(PatientRateLimiter(backoff_seconds=0), endpoint, request) == {"ok": True}
-    assert request.calls == 3
+    assert request.calls == 5
+
+
+# A server had the request when it failed (500), or the gateway gave up waiting for its
+# answer (504): Telegram may have acted, or may still.
+SERVER_FAULTS = [
+    NetworkError("Gateway Timeout"),
+    _caused_by(
+        TelegramError("Invalid server response"),
+        NetworkError("Gateway Timeout (504). Parsing the server response b'<html>' failed"),
+    ),
+    NetworkError("Internal Server Error"),
+    NetworkError("Unknown HTTPError (520)"),
+]
+
+
+@pytest.mark.parametrize("error", SERVER_FAULTS, ids=["504", "504-page", "500", "520"])
+async def test_a_server_fault_may_have_sent_the_message(error: NetworkError) -> None:
+    sending = Flaky(error)
+    with pytest.raises(MaybeCarriedOut) as raised:
+        await _run(PatientRateLimiter(backoff_seconds=0), "sendMessage", sending)
+    assert raised.value.__cause__ is error
+    assert sending.calls == 1
+    reading = Flaky(error)
+    assert await _run(PatientRateLimiter(backoff_seconds=0), "getChatMember", reading)
+    assert reading.calls == 2
 
 
 @pytest.mark.parametrize(
@@ -129,10 +159,49 @@ async def test_refusals_and_doubts_are_not_repeated(error: Exception) -> None:
     assert request.calls == 1
 
 
-async def test_gives_up_after_its_retries() -> None:
-    request = Flaky(*[NetworkError("Bad Gateway")] * 10)
-    with pytest.raises(NetworkError):
+@pytest.mark.parametrize(
+    "error",
+    [
+        NetworkError("Bad Gateway"),
+        _from_httpx(httpx.ConnectError("[Errno 111] Connection refused")),
+        # PTB raises these two as TimedOut: a message that is only "maybe delivered".
+        _from_httpx(httpx.ConnectTimeout("timed out")),
+        _from_httpx(httpx.PoolTimeout("no connection free")),
+    ],
+    ids=["502", "refused", "connect-timeout", "pool-timeout"],
+)
+async def test_gives_up_after_its_retries_with_the_message_not_sent(error: NetworkError) -> None:
+    # Never sent: the caller must keep the message (the outbox sends it again), which it
+    # does for anything but a TimedOut.
+    request = Flaky(*[error] * 10)
+    with pytest.raises(NotSent) as raised:
         await _run(PatientRateLimiter(max_retries=2, backoff_seconds=0), "sendMessage", request)
+    assert not isinstance(raised.value, TimedOut)
+    assert raised.value.__cause__ is error
+    assert request.calls == 3
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        httpx.ReadError("connection reset by peer"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadTimeout("timed out"),
+    ],
+)
+async def test_the_last_attempt_too_says_the_message_may_be_sent(error: httpx.HTTPError) -> None:
+    # A gateway refusal is retried; the last attempt's answer is lost: Telegram may have
+    # posted the message, which must not be sent again.
+    request = Flaky(NetworkError("Bad Gateway"), _from_httpx(error))
+    with pytest.raises(TimedOut):
+        await _run(PatientRateLimiter(max_retries=1, backoff_seconds=0), "sendMessage", request)
+    assert request.calls == 2
+
+
+async def test_a_read_that_never_answers_gives_up() -> None:
+    request = Flaky(*[_from_httpx(httpx.ReadError("connection reset by peer"))] * 10)
+    with pytest.raises(NetworkError):
+        await _run(PatientRateLimiter(max_retries=2, backoff_seconds=0), "getChat", request)
     assert request.calls == 3
 
 
@@ -213,3 +282,26 @@ async def test_a_refused_connection_is_retried_and_sends_once(
     assert transport.refused == 1
     assert sent.text == "Départ confirmé"
     assert [m["text"] for m in fake.messages_in(alice)] == ["Départ confirmé"]
+
+
+async def test_a_gateway_that_stays_down_leaves_the_message_not_sent(fake: FakeTelegram) -> None:
+    alice = fake.add_user("Alice")
+    fake.fail_next(3, status=502, method="sendMessage")
+    async with ExtBot(
+        fake.token,
+        base_url=fake.base_url,
+        rate_limiter=PatientRateLimiter(max_retries=2, backoff_seconds=0),
+    ) as bot:
+        with pytest.raises(NotSent, match="Bad Gateway") as raised:
+            await bot.send_message(alice.id, "Départ confirmé")
+    assert not isinstance(raised.value, TimedOut)
+    assert [c.status for c in fake.calls if c.method == "sendMessage"] == [502] * 3
+    assert fake.messages_in(alice) == []
+
+
+async def test_a_gateway_timeout_is_not_sent_again(fake: FakeTelegram, bot: ExtBot[Any]) -> None:
+    alice = fake.add_user("Alice")
+    fake.fail_next(1, status=504, method="sendMessage")
+    with pytest.raises(TimedOut, match="Gateway Timeout"):
+        await bot.send_message(alice.id, "Départ confirmé")
+    assert [c.status for c in fake.calls if c.method == "sendMessage"] == [504]
