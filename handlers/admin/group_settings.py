@@ -11,9 +11,6 @@ the button sits on this group's settings message, and that what it asks is among
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -35,8 +32,22 @@ from telegram.ext import (
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.i18n import echo
 from bot.moderation.service import GroupSetting, zone_named
+from bot.moderation.settings_choices import (
+    CHARTER,
+    MOVES_REMINDERS,
+    OTHER_ZONE,
+    PAGES,
+    ZONES,
+    Press,
+    SetLanguage,
+    SetValue,
+    SetZone,
+    ShowMenu,
+    ShowPage,
+    press_of,
+    span_of,
+)
 from bot.settings import SUPPORTED_LANGUAGES
-from bot.trips import ReminderKind
 from handlers.common.admins import admin_in_group, is_admin
 from handlers.common.context import CovoisinContext
 from handlers.common.conversations import FORM_TIMEOUT, OpenForms, form_conversation
@@ -47,12 +58,6 @@ from handlers.common.speech import Speaker, group_speaker, personal_speaker
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
-_MENU = "menu"
-_PAGE = "p_"
-_LANGUAGE = "lang_"
-_ZONE = "tz_"
-_OTHER_ZONE = "tz_other"
-_CHARTER = "charter"
 # Waiting, in the admin's private chat, for the charter or a time zone's name; the value
 # is the group's id.
 WRITING_CHARTER = "writing_charter"
@@ -60,103 +65,6 @@ WRITING_ZONE = "writing_zone"
 CHARTER_MAX_LENGTH = 2000
 ZONE_ECHO_LENGTH = 40
 _NO_CHARTER = {"aucune", "none", "-"}
-# Button option prefix → the setting, and the values offered (in the field's own unit).
-_LIMITS: dict[str, tuple[GroupSetting, tuple[int, ...]]] = {
-    "exp_": (GroupSetting.REQUEST_EXPIRY, (6 * 60, 12 * 60, 24 * 60)),
-    "dur_": (GroupSetting.MAX_DURATION, (24 * 60, 3 * 24 * 60, 7 * 24 * 60)),
-    "hor_": (GroupSetting.HORIZON, (30, 60, 90)),
-    "pick_": (GroupSetting.PICKUP_REMINDER, (30 * 60, 60 * 60, 2 * 60 * 60)),
-    "end_": (GroupSetting.END_REMINDER, (15 * 60, 30 * 60, 60 * 60)),
-    "over_": (GroupSetting.OVERDUE_ALERT, (30 * 60, 60 * 60, 2 * 60 * 60)),
-    "vch_": (GroupSetting.TRUSTED_VOUCHES, (1, 2, 3)),
-    "brw_": (GroupSetting.TRUSTED_BORROWINGS, (1, 2, 5)),
-    "vreq_": (GroupSetting.VOUCH_REQUIRED, (1, 0)),
-}
-# The menu's buttons, in order: page → the rows of values it offers (prefixes of _LIMITS);
-# the language and the time zone have their own rows.
-_PAGES: dict[str, tuple[str, ...]] = {
-    "lang": (),
-    "tz": (),
-    "exp": ("exp_",),
-    "dur": ("dur_",),
-    "hor": ("hor_",),
-    "pick": ("pick_",),
-    "end": ("end_",),
-    "over": ("over_",),
-    "trust": ("vch_", "brw_"),
-    "vreq": ("vreq_",),
-}
-# The time zones of French-speaking villages, by a short code: button data holds at most
-# 64 bytes and never text someone typed. Their names are `admin.settings.zone.<code>`.
-ZONES: dict[str, str] = {
-    "par": "Europe/Paris",
-    "bru": "Europe/Brussels",
-    "zur": "Europe/Zurich",
-    "lux": "Europe/Luxembourg",
-    "gua": "America/Guadeloupe",
-    "mtq": "America/Martinique",
-    "cay": "America/Cayenne",
-    "reu": "Indian/Reunion",
-    "myt": "Indian/Mayotte",
-    "nou": "Pacific/Noumea",
-    "tah": "Pacific/Tahiti",
-    "mtl": "America/Montreal",
-}
-# A reminder offset moves the reminders already planned for the group's bookings.
-_MOVES = {
-    GroupSetting.PICKUP_REMINDER: ReminderKind.PICKUP,
-    GroupSetting.END_REMINDER: ReminderKind.END,
-    GroupSetting.OVERDUE_ALERT: ReminderKind.OVERDUE,
-}
-
-
-# What a press asks for, once checked against what the message offers.
-
-
-@dataclass(frozen=True, slots=True)
-class _ShowMenu:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class _ShowPage:
-    page: str
-
-
-@dataclass(frozen=True, slots=True)
-class _SetLimit:
-    setting: GroupSetting
-    value: int
-
-
-@dataclass(frozen=True, slots=True)
-class _SetLanguage:
-    language: str
-
-
-@dataclass(frozen=True, slots=True)
-class _SetZone:
-    zone: str
-
-
-_Press = _ShowMenu | _ShowPage | _SetLimit | _SetLanguage | _SetZone
-
-
-def _press_of(option: str) -> _Press | None:
-    """What a button asks, only among the pages and values offered."""
-    if option == _MENU:
-        return _ShowMenu()
-    if option.startswith(_PAGE) and option.removeprefix(_PAGE) in _PAGES:
-        return _ShowPage(option.removeprefix(_PAGE))
-    if option.startswith(_LANGUAGE) and option.removeprefix(_LANGUAGE) in SUPPORTED_LANGUAGES:
-        return _SetLanguage(option.removeprefix(_LANGUAGE))
-    if option.startswith(_ZONE) and option.removeprefix(_ZONE) in ZONES:
-        return _SetZone(ZONES[option.removeprefix(_ZONE)])
-    for prefix, (setting, values) in _LIMITS.items():
-        number = option.removeprefix(prefix)
-        if option.startswith(prefix) and number.isdigit() and int(number) in values:
-            return _SetLimit(setting, int(number))
-    return None
 
 
 # What the messages say
@@ -165,13 +73,8 @@ def _press_of(option: str) -> _Press | None:
 def setting_shown(say: Speaker, setting: GroupSetting, value: int) -> str:
     if setting is GroupSetting.VOUCH_REQUIRED:
         return say("admin.settings.yes" if value else "admin.settings.no")
-    if setting in (GroupSetting.TRUSTED_VOUCHES, GroupSetting.TRUSTED_BORROWINGS):
-        return str(value)
-    if setting is GroupSetting.HORIZON:
-        return duration(say, timedelta(days=value))
-    if setting in _MOVES:
-        return duration(say, timedelta(seconds=value))
-    return duration(say, timedelta(minutes=value))
+    span = span_of(setting, value)
+    return str(value) if span is None else duration(say, span)
 
 
 def zone_shown(say: Speaker, zone: str) -> str:
@@ -204,9 +107,9 @@ async def _lines(context: CovoisinContext, say: Speaker, chat_id: int) -> dict[s
             time=moment(say, context.services.clock()),
         ),
     }
-    for page, prefixes in _PAGES.items():
-        if len(prefixes) == 1:
-            setting, _ = _LIMITS[prefixes[0]]
+    for page, offers in PAGES.items():
+        if len(offers) == 1:
+            setting = offers[0].setting
             value = int(getattr(current, setting.value))
             lines[page] = say(
                 f"admin.settings.line.{page}", value=setting_shown(say, setting, value)
@@ -217,7 +120,7 @@ async def _lines(context: CovoisinContext, say: Speaker, chat_id: int) -> dict[s
         borrowings=current.trusted_min_borrowings,
     )
     charter = "admin.settings.charter.written" if current.charter else "admin.settings.charter.none"
-    lines[_CHARTER] = say("admin.settings.line.charter", value=say(charter))
+    lines[CHARTER] = say("admin.settings.line.charter", value=say(charter))
     return lines
 
 
@@ -237,15 +140,18 @@ async def _menu(
     text = "\n".join(
         [
             say("admin.settings.title"),
-            *(lines[page] for page in _PAGES),
-            lines[_CHARTER],
+            *(lines[page] for page in PAGES),
+            lines[CHARTER],
             "",
             say("admin.settings.choose_setting"),
         ]
     )
-    pages = [_button(say(f"admin.settings.menu.{page}"), chat_id, _PAGE + page) for page in _PAGES]
+    pages = [
+        _button(say(f"admin.settings.menu.{page}"), chat_id, ShowPage(page).option())
+        for page in PAGES
+    ]
     rows = _pairs(pages)
-    rows.append([_button(say("admin.settings.charter.button"), chat_id, _CHARTER)])
+    rows.append([_button(say("admin.settings.charter.button"), chat_id, CHARTER)])
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -258,18 +164,23 @@ async def _page(
     if page == "lang":
         rows.append(
             [
-                _button(say(f"admin.settings.language.{language}"), chat_id, _LANGUAGE + language)
+                _button(
+                    say(f"admin.settings.language.{language}"),
+                    chat_id,
+                    SetLanguage(language).option(),
+                )
                 for language in SUPPORTED_LANGUAGES
             ]
         )
     elif page == "tz":
         zones = [
-            _button(say(f"admin.settings.zone.{code}"), chat_id, _ZONE + code) for code in ZONES
+            _button(say(f"admin.settings.zone.{code}"), chat_id, SetZone(code).option())
+            for code in ZONES
         ]
         rows.extend(_pairs(zones))
-        rows.append([_button(say("admin.settings.tz.other"), chat_id, _OTHER_ZONE)])
-    for prefix in _PAGES[page]:
-        setting, values = _LIMITS[prefix]
+        rows.append([_button(say("admin.settings.tz.other"), chat_id, OTHER_ZONE)])
+    for offer in PAGES[page]:
+        setting = offer.setting
         rows.append(
             [
                 _button(
@@ -277,18 +188,20 @@ async def _page(
                         f"admin.settings.{setting}.button", value=setting_shown(say, setting, value)
                     ),
                     chat_id,
-                    f"{prefix}{value}",
+                    SetValue(setting, value).option(),
                 )
-                for value in values
+                for value in offer.values
             ]
         )
-    rows.append([_button(say("admin.settings.back"), chat_id, _MENU)])
+    rows.append([_button(say("admin.settings.back"), chat_id, ShowMenu().option())])
     return text, InlineKeyboardMarkup(rows)
 
 
 def _after_change(say: Speaker, chat_id: int) -> InlineKeyboardMarkup:
     """Under a confirmation: back to the menu, for an admin with more than one thing to set."""
-    return InlineKeyboardMarkup([[_button(say("admin.settings.more"), chat_id, _MENU)]])
+    return InlineKeyboardMarkup(
+        [[_button(say("admin.settings.more"), chat_id, ShowMenu().option())]]
+    )
 
 
 async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
@@ -353,7 +266,7 @@ async def on_setting(update: Update, context: CovoisinContext) -> None:
         return
     chat_id = callback.target
     say = await group_speaker(context, chat_id)
-    press = _press_of(callback.option or "")
+    press = press_of(callback.option or "")
     if press is None:
         await query.answer(say("button.stale"), show_alert=True)
         return
@@ -366,32 +279,32 @@ async def on_setting(update: Update, context: CovoisinContext) -> None:
 
 
 async def _carry_out(
-    query: CallbackQuery, context: CovoisinContext, say: Speaker, chat_id: int, press: _Press
+    query: CallbackQuery, context: CovoisinContext, say: Speaker, chat_id: int, press: Press
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Does what an allowed press asks; returns what the settings message shows next."""
     moderation, admin_id = context.services.moderation, query.from_user.id
     match press:
-        case _ShowMenu():
+        case ShowMenu():
             return await _menu(context, say, chat_id)
-        case _ShowPage(page):
+        case ShowPage(page):
             return await _page(context, say, chat_id, page)
-        case _SetLimit(setting, value):
+        case SetValue(setting, value):
             changed = await moderation.set_group_setting(chat_id, admin_id, setting, value)
-            if changed and setting in _MOVES:
+            if changed and setting in MOVES_REMINDERS:
                 await follow_group(context, chat_id)  # the planned reminders move
             key = f"admin.settings.{setting}.changed" if changed else "admin.settings.unchanged"
             return say(key, value=setting_shown(say, setting, value)), _after_change(say, chat_id)
-        case _SetLanguage(language):
+        case SetLanguage(language):
             changed = await moderation.set_language(chat_id, admin_id, language)
             # Said in the new language: the first of the group's messages to speak it.
             say = await group_speaker(context, chat_id)
             key = "admin.settings.language.changed" if changed else "admin.settings.language.same"
             return say(key), _after_change(say, chat_id)
-        case _SetZone(zone):
-            if await moderation.set_timezone(chat_id, admin_id, zone):
+        case SetZone() as chosen:
+            if await moderation.set_timezone(chat_id, admin_id, chosen.zone):
                 text = _zone_confirmed(context, await group_speaker(context, chat_id))
             else:
-                text = say("admin.settings.unchanged", value=zone_shown(say, zone))
+                text = say("admin.settings.unchanged", value=zone_shown(say, chosen.zone))
             return text, _after_change(say, chat_id)
 
 
@@ -508,8 +421,8 @@ def handlers(forms: OpenForms) -> list[BaseHandler[Update, CovoisinContext, obje
         "settings_text",
         forms,
         entry_points=[
-            CallbackQueryHandler(ask_charter, pattern=button_of(Kind.SETTING, options=(_CHARTER,))),
-            CallbackQueryHandler(ask_zone, pattern=button_of(Kind.SETTING, options=(_OTHER_ZONE,))),
+            CallbackQueryHandler(ask_charter, pattern=button_of(Kind.SETTING, options=(CHARTER,))),
+            CallbackQueryHandler(ask_zone, pattern=button_of(Kind.SETTING, options=(OTHER_ZONE,))),
         ],
         states={
             WRITING_CHARTER: [MessageHandler(PRIVATE_TEXT, charter_written)],
