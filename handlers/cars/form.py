@@ -3,18 +3,18 @@
 The same questions change one field of a listed car (« Modifier » under `/voitures`).
 Answers are kept in `user_data` (as plain data: a restart resumes the form) and the car is
 written once, after the last one: `/annuler` or half an hour of silence leave nothing
-behind. This module also says what a car looks like (the summary its managers see, the
-card with its buttons, the group's announcement), since the form ends by showing it and
-`handlers.cars.listing` shows it too.
+behind. What the questions are and what an answer means is `bot.booking.car_form`'s; this
+module asks them, hands it what was typed or pressed, and tells what went wrong. It also
+says what a car looks like (the summary its managers see, the card with its buttons, the
+group's announcement), since the form ends by showing it and `handlers.cars.listing`
+shows it too.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import re
-from dataclasses import dataclass
-from enum import IntEnum
+from dataclasses import replace
 
 from babel.lists import format_list
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -30,25 +30,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.booking import (
-    BookingMode,
-    Car,
-    CarDraft,
-    CarRefusalReason,
-    CarRefused,
-    Energy,
-    is_valid_name,
-    name_key,
-)
-from bot.booking.names import NAME_MAX_LENGTH
+from bot.booking import BookingMode, Car, CarRefusalReason, CarRefused, Energy
+from bot.booking.car_form import CarForm, FormProblem, FormProblemReason, Step
 from bot.callbacks import Callback, Kind, button_of, parse_callback
-from bot.contribution import (
-    MAX_PER_DAY_CENTS,
-    MAX_PER_KM_CENTS,
-    ContributionProblem,
-    format_amount,
-    parse_contribution,
-)
+from bot.contribution import MAX_PER_DAY_CENTS, MAX_PER_KM_CENTS, format_amount
 from bot.deeplinks import Action, DeepLink, parse_payload, start_url
 from bot.i18n import Html, echo
 from handlers.common.context import CovoisinContext
@@ -69,37 +54,6 @@ log = logging.getLogger(__name__)
 
 MESSAGE = filters.UpdateType.MESSAGE
 PRIVATE = filters.ChatType.PRIVATE & MESSAGE
-# Long enough for what people write on a phone, short enough for a card on one screen.
-LINE_MAX_LENGTH = 200
-RULES_MAX_LENGTH = 1000
-KEYS_MAX_LENGTH = 500
-
-
-class Step(IntEnum):
-    """The questions, in the order a new car is asked them; the value travels in buttons."""
-
-    NAME = 1
-    DESCRIPTION = 2
-    SEATS = 3
-    ENERGY = 4
-    PARKED_AT = 5
-    RULES = 6
-    PHOTO = 7
-    CONTRIBUTION = 8
-    KEYS = 9
-    MODE = 10
-
-    @property
-    def key(self) -> str:
-        """Its name in message keys and in the « Modifier » buttons."""
-        return self.name.lower()
-
-    @classmethod
-    def from_key(cls, key: str | None) -> Step | None:
-        return next((step for step in cls if step.key == key), None)
-
-
-OPTIONAL = frozenset({Step.RULES, Step.PHOTO, Step.CONTRIBUTION, Step.KEYS})
 SKIP = "skip"
 SEAT_BUTTONS = ((2, 3, 4), (5, 6, 7))
 
@@ -109,82 +63,11 @@ CHOOSING_GROUP, FILLING = "choosing_group", "filling"
 # their own group choice with the same kind of button.
 PICK_OPTION = "addcar"
 
-
-@dataclass(slots=True)
-class CarForm:
-    """The answers so far, kept in `user_data` until the last one."""
-
-    chat_id: int
-    group_title: str
-    step: Step = Step.NAME
-    # The car being changed, when the form edits one field of a listed car.
-    editing: int | None = None
-    name: str = ""
-    description: str = ""
-    seats: int | None = None
-    energy: Energy | None = None
-    parked_at: str = ""
-    rules: str = ""
-    photo_file_id: str | None = None
-    per_km_cents: int | None = None
-    per_day_cents: int | None = None
-    key_instructions: str | None = None
-    booking_mode: BookingMode = BookingMode.ON_REQUEST
-
-    @classmethod
-    def for_car(cls, car: Car, group_title: str, step: Step) -> CarForm:
-        return cls(
-            chat_id=car.chat_id,
-            group_title=group_title,
-            step=step,
-            editing=car.id,
-            name=car.name,
-            description=car.description,
-            seats=car.seats,
-            energy=car.energy,
-            parked_at=car.parked_at,
-            rules=car.rules,
-            photo_file_id=car.photo_file_id,
-            per_km_cents=car.contribution_per_km_cents,
-            per_day_cents=car.contribution_per_day_cents,
-            key_instructions=car.key_instructions,
-            booking_mode=car.booking_mode,
-        )
-
-    def draft(self) -> CarDraft:
-        # Seats and energy are asked before the end; a form for a listed car starts full.
-        assert self.seats is not None and self.energy is not None
-        return CarDraft(
-            name=self.name,
-            seats=self.seats,
-            energy=self.energy,
-            description=self.description,
-            parked_at=self.parked_at,
-            rules=self.rules,
-            photo_file_id=self.photo_file_id,
-            contribution_per_km_cents=self.per_km_cents,
-            contribution_per_day_cents=self.per_day_cents,
-            key_instructions=self.key_instructions,
-            booking_mode=self.booking_mode,
-        )
-
-    def clear(self, step: Step) -> None:
-        """« Passer » (or « Effacer » on a listed car) on an optional question."""
-        if step is Step.RULES:
-            self.rules = ""
-        elif step is Step.PHOTO:
-            self.photo_file_id = None
-        elif step is Step.CONTRIBUTION:
-            self.per_km_cents = self.per_day_cents = None
-        elif step is Step.KEYS:
-            self.key_instructions = None
-
-
 _FORM = "car_form"
 
 
 def _form(context: CovoisinContext) -> CarForm | None:
-    """A copy of the form kept: what changes in it is kept by `_keep`."""
+    """The form kept; the form an answer makes is kept by `_keep`."""
     return restored(CarForm, context.user_data.get(_FORM)) if context.user_data else None
 
 
@@ -333,7 +216,7 @@ def _keyboard(say: Speaker, form: CarForm) -> InlineKeyboardMarkup | None:
         return InlineKeyboardMarkup(
             [[answer(mode_label(say, mode), mode.value)] for mode in BookingMode]
         )
-    if step in OPTIONAL:
+    if step.optional:
         label = say("cars.button.clear") if form.editing else say("cars.button.skip")
         return InlineKeyboardMarkup([[answer(label, SKIP)]])
     return None
@@ -341,7 +224,7 @@ def _keyboard(say: Speaker, form: CarForm) -> InlineKeyboardMarkup | None:
 
 def _question(say: Speaker, form: CarForm) -> str:
     lines = [say(f"cars.ask.{form.step.key}")]
-    if form.step in OPTIONAL:
+    if form.step.optional:
         lines.append(say("cars.ask.clear_hint" if form.editing else "cars.ask.skip_hint"))
     if form.editing:
         lines.append(say("cars.edit.cancel_hint"))
@@ -358,121 +241,63 @@ async def _ask(
 
 
 async def _ask_again(
-    context: CovoisinContext, user_id: int, say: Speaker, form: CarForm, problem: str
+    context: CovoisinContext, user_id: int, say: Speaker, form: CarForm, problem: FormProblem
 ) -> None:
     """What went wrong, with an example; the buttons of the question come back with it."""
-    await context.bot.send_message(user_id, problem, reply_markup=_keyboard(say, form))
+    await context.bot.send_message(
+        user_id, _problem_text(say, problem), reply_markup=_keyboard(say, form)
+    )
 
 
 # Reading the answers
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _name_suggestion(name: str, owner_name: str) -> str:
-    """« clio » taken: « clio-paul », else « clio2 »."""
-    key = name_key(name)
-    with_owner = f"{key}-{name_key(owner_name)}"
-    return with_owner if is_valid_name(with_owner) else f"{key[: NAME_MAX_LENGTH - 1]}2"
-
-
-def _energy_named(context: CovoisinContext, text: str) -> Energy | None:
-    """An energy typed instead of pressed, in any of our languages (« Électrique », diesel)."""
-    typed = name_key(text)
+def _energy_names(context: CovoisinContext) -> dict[Energy, list[str]]:
+    """What each energy is called in each of our languages, for one typed, not pressed."""
     translator = context.services.translator
-    for energy in Energy:
-        names = {name_key(energy.value)} | {
-            name_key(translator.text(language, f"cars.energy.{energy.value}"))
+    return {
+        energy: [
+            translator.text(language, f"cars.energy.{energy.value}")
             for language in translator.catalogs
-        }
-        if typed in names:
-            return energy
-    return None
-
-
-def _contribution_problem(say: Speaker, problem: ContributionProblem, text: str) -> str:
-    return say(
-        f"cars.retry.contribution.{problem.value}",
-        text=echo(text),
-        per_km=format_amount(MAX_PER_KM_CENTS, say.language),
-        per_day=format_amount(MAX_PER_DAY_CENTS, say.language),
-    )
+        ]
+        for energy in Energy
+    }
 
 
 async def _read_text(
-    context: CovoisinContext, form: CarForm, text: str, user: TgUser, say: Speaker
-) -> str | None:
-    """Take a typed answer into the form; the problem to tell otherwise."""
-    step = form.step
-    if step is Step.NAME:
-        name = text.strip()
-        if not is_valid_name(name):
-            return say("cars.retry.name_invalid", name=echo(name), limit=NAME_MAX_LENGTH)
-        taken = await context.services.booking.find_car(form.chat_id, name)
-        if taken is not None and taken.id != form.editing:
-            return say(
-                "cars.retry.name_taken",
-                name=name,
-                suggestion=_name_suggestion(name, user.first_name),
-            )
-        form.name = name
-    elif step in (Step.DESCRIPTION, Step.PARKED_AT):
-        line = _one_line(text)
-        if not line:
-            return say(f"cars.retry.{step.key}")
-        if len(line) > LINE_MAX_LENGTH:
-            return say("cars.retry.too_long", limit=LINE_MAX_LENGTH)
-        if step is Step.DESCRIPTION:
-            form.description = line
-        else:
-            form.parked_at = line
-    elif step is Step.SEATS:
-        seats = re.fullmatch(r"\s*([1-9])\s*(?:places?|seats?)?\s*", text, re.IGNORECASE)
-        if seats is None:
-            return say("cars.retry.seats")
-        form.seats = int(seats.group(1))
-    elif step is Step.ENERGY:
-        energy = _energy_named(context, text)
-        if energy is None:
-            return say("cars.retry.energy")
-        form.energy = energy
-    elif step in (Step.RULES, Step.KEYS):
-        limit = RULES_MAX_LENGTH if step is Step.RULES else KEYS_MAX_LENGTH
-        written = text.strip()
-        if len(written) > limit:
-            return say("cars.retry.too_long", limit=limit)
-        if step is Step.RULES:
-            form.rules = written
-        else:
-            form.key_instructions = written or None
-    elif step is Step.CONTRIBUTION:
-        contribution = parse_contribution(text)
-        if isinstance(contribution, ContributionProblem):
-            return _contribution_problem(say, contribution, text.strip())
-        form.per_km_cents = contribution.per_km_cents
-        form.per_day_cents = contribution.per_day_cents
-    else:
-        # The photo and the booking mode are not typed.
-        return say(f"cars.retry.{step.key}")
-    return None
+    context: CovoisinContext, form: CarForm, text: str, user: TgUser
+) -> CarForm | FormProblem:
+    """The form with a typed answer taken; the problem to tell otherwise."""
+    answer = form.read_answer(text, _energy_names(context))
+    if isinstance(answer, CarForm) and form.step is Step.NAME:
+        taken = await context.services.booking.find_car(answer.chat_id, answer.name)
+        return answer.name_clash(taken, user.first_name) or answer
+    return answer
 
 
-def _read_option(form: CarForm, option: str | None) -> bool:
-    """Take a pressed answer into the form; False if it is not one of this question's."""
-    step = form.step
-    if option == SKIP and step in OPTIONAL:
-        form.clear(step)
-    elif step is Step.SEATS and option is not None and option.isdigit() and 1 <= int(option) <= 9:
-        form.seats = int(option)
-    elif step is Step.ENERGY and option in {energy.value for energy in Energy}:
-        form.energy = Energy(option)
-    elif step is Step.MODE and option in {mode.value for mode in BookingMode}:
-        form.booking_mode = BookingMode(option)
-    else:
-        return False
-    return True
+def _read_option(form: CarForm, option: str | None) -> CarForm | None:
+    """The form with a pressed answer taken; None if it is not one of this question's."""
+    if option is None:
+        return None
+    return form.skipped() if option == SKIP else form.read_choice(option)
+
+
+def _problem_text(say: Speaker, problem: FormProblem) -> str:
+    reason = problem.reason
+    if reason is FormProblemReason.NAME_INVALID:
+        return say("cars.retry.name_invalid", name=echo(problem.text), limit=problem.limit)
+    if reason is FormProblemReason.NAME_TAKEN:
+        return say("cars.retry.name_taken", name=problem.text, suggestion=problem.suggestion)
+    if reason is FormProblemReason.TOO_LONG:
+        return say("cars.retry.too_long", limit=problem.limit)
+    if problem.contribution is not None:
+        return say(
+            f"cars.retry.contribution.{problem.contribution.value}",
+            text=echo(problem.text),
+            per_km=format_amount(MAX_PER_KM_CENTS, say.language),
+            per_day=format_amount(MAX_PER_DAY_CENTS, say.language),
+        )
+    return say(f"cars.retry.{problem.step.key}")
 
 
 # Starting
@@ -621,11 +446,8 @@ async def on_text(update: Update, context: CovoisinContext) -> object:
     if message is None or user is None or form is None or message.text is None:
         return ConversationHandler.END
     say = await personal_speaker(context, user, form.chat_id)
-    problem = await _read_text(context, form, message.text, user, say)
-    if problem is not None:
-        await _ask_again(context, user.id, say, form, problem)
-        return None
-    return await _answered(context, user, say, form)
+    answer = await _read_text(context, form, message.text, user)
+    return await _take(context, user, say, form, answer)
 
 
 async def on_photo(update: Update, context: CovoisinContext) -> object:
@@ -633,12 +455,11 @@ async def on_photo(update: Update, context: CovoisinContext) -> object:
     if message is None or user is None or form is None:
         return ConversationHandler.END
     say = await personal_speaker(context, user, form.chat_id)
-    if form.step is not Step.PHOTO or not message.photo:
+    if not message.photo:
         return await _not_expected(context, user, say, form)
     # Telegram sends several sizes of one picture; the largest is the one worth showing.
     largest = max(message.photo, key=lambda size: size.width * size.height)
-    form.photo_file_id = largest.file_id
-    return await _answered(context, user, say, form)
+    return await _take(context, user, say, form, form.read_photo(largest.file_id))
 
 
 async def on_other(update: Update, context: CovoisinContext) -> object:
@@ -653,7 +474,8 @@ async def on_other(update: Update, context: CovoisinContext) -> object:
 async def _not_expected(
     context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm
 ) -> object:
-    await _ask_again(context, user.id, say, form, say(f"cars.retry.{form.step.key}"))
+    problem = FormProblem(FormProblemReason.NOT_AN_ANSWER, form.step)
+    await _ask_again(context, user.id, say, form, problem)
     return None
 
 
@@ -668,22 +490,36 @@ async def on_button(update: Update, context: CovoisinContext) -> object:
     if form is None or callback is None or callback.target != form.step:
         await query.answer(say("cars.refusal.stale"))
         return None
-    if not _read_option(form, callback.option):
+    answered = _read_option(form, callback.option)
+    if answered is None:
         await query.answer(say("cars.refusal.stale"))
         return None
     await query.answer()
     await rebutton(query, None, show_choice=True)
-    return await _answered(context, user, say, form)
+    return await _answered(context, user, say, answered)
+
+
+async def _take(
+    context: CovoisinContext,
+    user: TgUser,
+    say: Speaker,
+    form: CarForm,
+    answer: CarForm | FormProblem,
+) -> object:
+    """The form with an answer taken goes on; a problem is told, and the question stays."""
+    if isinstance(answer, FormProblem):
+        await _ask_again(context, user.id, say, form, answer)
+        return None
+    return await _answered(context, user, say, answer)
 
 
 async def _answered(context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm) -> object:
-    if form.editing is not None:
-        return await _save_change(context, user, say, form)
-    if form.step is Step.MODE:
-        return await _save_new(context, user, say, form)
-    form.step = Step(form.step + 1)
-    _keep(context, form)
-    await _ask(context, user.id, say, form)
+    following = form.advanced()
+    if following is None:
+        save = _save_new if form.editing is None else _save_change
+        return await save(context, user, say, form)
+    _keep(context, following)
+    await _ask(context, user.id, say, following)
     return FILLING
 
 
@@ -694,19 +530,10 @@ async def _name_taken_meanwhile(
     context: CovoisinContext, user: TgUser, say: Speaker, form: CarForm
 ) -> object:
     """Someone took the name between the question and the save: ask only for another."""
-    taken = form.name
-    form.step = Step.NAME
+    form = replace(form, step=Step.NAME)
     _keep(context, form)
     await _ask_again(
-        context,
-        user.id,
-        say,
-        form,
-        say(
-            "cars.retry.name_taken",
-            name=taken,
-            suggestion=_name_suggestion(taken, user.first_name),
-        ),
+        context, user.id, say, form, FormProblem.name_taken(form.name, user.first_name)
     )
     return FILLING
 

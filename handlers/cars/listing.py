@@ -13,16 +13,12 @@ from telegram import User as TgUser
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.booking import Booking, Car, CarRefusalReason, CarRefused, name_key
+from bot.booking.car_form import Step
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.i18n import Html, echo
 from bot.timefmt import format_interval_long
 from handlers.cars import form as car_form
-from handlers.cars.form import (
-    Step,
-    card,
-    card_keyboard,
-    energy_label,
-)
+from handlers.cars.form import card, card_keyboard, energy_label
 from handlers.common.admins import is_admin
 from handlers.common.context import CovoisinContext
 from handlers.common.conversations import OpenForms

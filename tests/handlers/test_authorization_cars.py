@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
+from bot.booking.car_form import Step
 from bot.callbacks import Kind
 from bot.dates import Interval
 from bot.deeplinks import Action, DeepLink
 from bot.i18n import Html
 from bot.timefmt import format_interval_long
-from handlers.cars.form import PICK_OPTION, Step
+from handlers.cars.form import PICK_OPTION
 from handlers.common.speech import mention
 from storage.models import Window, WindowKind
 from tests.fakebot import FakeUser

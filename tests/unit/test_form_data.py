@@ -8,10 +8,10 @@ import json
 import pytest
 
 from bot.booking import BookingMode, Energy
+from bot.booking.car_form import CarForm
+from bot.booking.car_form import Step as CarStep
 from bot.trips import ReadingMoment
 from handlers.booking import HeldRequest
-from handlers.cars.form import CarForm
-from handlers.cars.form import Step as CarStep
 from handlers.common.conversations import plain, restored
 from handlers.reputation import FeedbackDraft
 from handlers.trip.form import Step as TripStep

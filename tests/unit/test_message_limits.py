@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.booking.car_form import KEYS_MAX_LENGTH, LINE_MAX_LENGTH, RULES_MAX_LENGTH
 from bot.booking.names import NAME_MAX_LENGTH
 from bot.i18n import ECHO_LENGTH, Translator, echo, placeholders
 from bot.reputation.rules import COMMENT_MAX_LENGTH
 from bot.settings import SUPPORTED_LANGUAGES
 from bot.trips.service import INCIDENT_TEXT_MAX_LENGTH
 from handlers.admin.group_settings import CHARTER_MAX_LENGTH
-from handlers.cars.form import KEYS_MAX_LENGTH, LINE_MAX_LENGTH, RULES_MAX_LENGTH
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
