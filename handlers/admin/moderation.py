@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Chat, Message, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.booking.service import Withdrawn
@@ -19,7 +19,7 @@ from handlers.common.delivery import (
 from handlers.common.jobs import follow
 from handlers.common.members import named_member
 from handlers.common.render import car_title, first_name, in_messages, moment
-from handlers.common.speech import group_speaker, member_speaker, mention
+from handlers.common.speech import Speaker, group_speaker, member_speaker, mention
 
 MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
 
@@ -39,18 +39,27 @@ async def _target(update: Update, context: CovoisinContext, usage: str) -> tuple
     return found
 
 
-async def ban(update: Update, context: CovoisinContext) -> None:
+async def _admin_about(
+    update: Update, context: CovoisinContext, usage: str
+) -> tuple[Message, Chat, Speaker, int, int, str] | None:
+    """`/bannir` or `/debannir`: the message, the group, its speaker, the admin's id and
+    the member meant (id and name); None once the sender was told why not."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
-        return
+        return None
     say = await group_speaker(context, chat.id)
     admin_id = await admin_in_group(update, context, say)
-    if admin_id is None:
+    target = await _target(update, context, usage) if admin_id is not None else None
+    if admin_id is None or target is None:
+        return None
+    return message, chat, say, admin_id, *target
+
+
+async def ban(update: Update, context: CovoisinContext) -> None:
+    asked = await _admin_about(update, context, "admin.ban.usage")
+    if asked is None:
         return
-    target = await _target(update, context, "admin.ban.usage")
-    if target is None:
-        return
-    user_id, name = target
+    message, chat, say, admin_id, user_id, name = asked
     if await is_admin(context, chat.id, user_id):
         await message.reply_text(say("admin.ban.admin", name=name))
         return
@@ -93,17 +102,10 @@ async def _manager_notice(context: CovoisinContext, withdrawn: Withdrawn) -> lis
 
 
 async def unban(update: Update, context: CovoisinContext) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
+    asked = await _admin_about(update, context, "admin.unban.usage")
+    if asked is None:
         return
-    say = await group_speaker(context, chat.id)
-    admin_id = await admin_in_group(update, context, say)
-    if admin_id is None:
-        return
-    target = await _target(update, context, "admin.unban.usage")
-    if target is None:
-        return
-    user_id, name = target
+    message, chat, say, admin_id, user_id, name = asked
     result = await context.services.moderation.unban(chat.id, admin_id, user_id)
     key = "admin.unban.done" if result.newly else "admin.unban.not_banned"
     await message.reply_text(say(key, name=name))

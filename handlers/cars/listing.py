@@ -8,7 +8,7 @@ group can press one), and the car must still be in the state the button was made
 from __future__ import annotations
 
 from babel.lists import format_list
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import User as TgUser
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -164,9 +164,7 @@ async def _set_paused(update: Update, context: CovoisinContext, *, paused: bool)
         await query.answer(say("cars.refusal.stale"))
         return
     done = "cars.paused.answer" if paused else "cars.resumed.answer"
-    await query.answer(say(done, car=car_title(car.name)))
-    text, keyboard = await card(context, say, result, query.from_user.id)
-    await query.edit_message_text(text, reply_markup=keyboard)
+    await _card_changed(query, context, say, result, done)
 
 
 async def on_auto_accept(update: Update, context: CovoisinContext) -> None:
@@ -185,8 +183,15 @@ async def on_auto_accept(update: Update, context: CovoisinContext) -> None:
         await query.answer(say("cars.refusal.not_owner", car=car_title(car.name)))
         return
     done = "reputation.auto.on" if wanted else "reputation.auto.off"
+    await _card_changed(query, context, say, result, done)
+
+
+async def _card_changed(
+    query: CallbackQuery, context: CovoisinContext, say: Speaker, car: Car, done: str
+) -> None:
+    """A change on the card: the presser's short answer (`done`), and the card afresh."""
     await query.answer(say(done, car=car_title(car.name)))
-    text, keyboard = await card(context, say, result, query.from_user.id)
+    text, keyboard = await card(context, say, car, query.from_user.id)
     await query.edit_message_text(text, reply_markup=keyboard)
 
 

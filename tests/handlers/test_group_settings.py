@@ -418,7 +418,7 @@ async def test_after_each_change_the_planned_moments_are_those_the_database_impl
     s: Scene,
 ) -> None:
     """Requests, an accept, a decline, a settings change, an admin's cancellation, a ban
-    and a car's removal: after each, the bookings' timer waits for exactly what the
+    and an admin's removal of a car: after each, the bookings' timer waits for exactly what the
     database implies, nothing left over."""
 
     asked: list[Message] = []
@@ -472,3 +472,13 @@ async def test_after_each_change_the_planned_moments_are_those_the_database_impl
     await settled()
     assert await due_kinds(s.app) == set()  # Marie's third request went with the ban
     assert third
+
+    await request(s.luc, "dans 4 jours 9h-11h")
+    await settled()
+    assert {(4, "expiry"), (4, "pending")} <= await due_kinds(s.app)
+    await s.fake.send_text(s.anne, s.village, "/retirer clio")
+    asking = await s.fake.next_message(chat=s.village)
+    await s.fake.press_button(s.anne, asking, text="Oui, la retirer")
+    await s.fake.next_message(chat=s.luc, text_contains="Clio")
+    await settled()
+    assert await due_kinds(s.app) == set()  # the removed car's request expires no more
