@@ -50,6 +50,18 @@ def moments_of(
     return moments
 
 
+def _keeping_retries(
+    implied: list[DueMoment], stored: list[DueMoment], now: datetime
+) -> list[DueMoment]:
+    """A moment already due is planned at once, unless one of its kind was set for a little
+    later (a reminder Telegram refused, tried again in a minute: `again_at`)."""
+    later = {m.kind: m.at for m in stored if m.at > now}
+    return [
+        DueMoment(m.booking_id, m.kind, later[m.kind]) if m.at <= now and m.kind in later else m
+        for m in implied
+    ]
+
+
 class SchedulingService:
     def __init__(self, repos: Repositories, clock: Callable[[], datetime]) -> None:
         self._repos = repos
@@ -75,12 +87,15 @@ class SchedulingService:
                         continue
                     if booking.chat_id not in settings:
                         settings[booking.chat_id] = await repos.settings.get(booking.chat_id)
-                    moments += moments_of(
+                    implied = moments_of(
                         booking,
                         settings[booking.chat_id],
                         now,
                         await repos.trips.sent_for(booking_id),
                         await repos.reputation.round(booking_id),
+                    )
+                    moments += _keeping_retries(
+                        implied, await repos.due.of_booking(booking_id), now
                     )
                 await repos.due.replace(conn, ids, moments)
         return await self._repos.due.next_at()

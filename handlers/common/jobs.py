@@ -44,13 +44,13 @@ def arm(context: CovoisinContext | CovoisinApp, at: datetime | None) -> None:
             job.schedule_removal()
         return
     delay = max(at - services.clock(), timedelta(0))
-    wake = datetime.now(UTC) + delay
-    if current and current[0].next_t is not None and current[0].next_t <= wake:
+    wakes_at = datetime.now(UTC) + delay
+    if current and current[0].next_t is not None and current[0].next_t <= wakes_at:
         return  # it wakes earlier anyway, and looks at everything due then
     for job in current:
         job.schedule_removal()
     # No misfire grace: a moment due while the bot was busy or starting still runs.
-    queue.run_once(_wake, when=delay, name=TIMER, job_kwargs={"misfire_grace_time": None})
+    queue.run_once(wake, when=delay, name=TIMER, job_kwargs={"misfire_grace_time": None})
 
 
 async def follow(context: CovoisinContext, booking_ids: Iterable[int]) -> None:
@@ -94,6 +94,16 @@ async def run_due(context: CovoisinContext) -> int:
     return done
 
 
-async def _wake(context: CovoisinContext) -> None:
-    await run_due(context)
-    arm(context, await context.services.schedule.next_at())
+# After a wake that failed (the database busy with a backup...), the timer tries again.
+RETRY_AFTER_FAULT = timedelta(minutes=1)
+
+
+async def wake(context: CovoisinContext) -> None:
+    try:
+        await run_due(context)
+        arm(context, await context.services.schedule.next_at())
+    except Exception:
+        # The timer must not stop for good: without it, no reminder goes out until some
+        # unrelated change sets it again.
+        log.exception("the bookings' timer failed, trying again in a minute")
+        arm(context, context.services.clock() + RETRY_AFTER_FAULT)

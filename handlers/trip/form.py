@@ -371,13 +371,15 @@ async def _finish(
             await context.bot.send_message(user.id, say(f"trip.refusal.{picked.reason}"))
             return ConversationHandler.END
         booking, car = picked.trip.booking, picked.trip.car
+        # Planned before anything is sent: a message Telegram refuses must not lose the end
+        # reminder and the late alert.
+        await follow(context, [booking.id])
         await context.bot.send_message(
             user.id,
             say("trip.picked_up", car=car_title(car.name), end=moment(say, booking.end)),
             reply_markup=one_button(say("trip.button.returned"), Kind.RETURN, booking.id),
         )
         await report_pickup(context, picked.trip, picked.reading)
-        await follow(context, [booking.id])  # the end reminder and the late alert
         return ConversationHandler.END
     returned = await trips.record_return(
         form.booking_id, user.id, form.odometer_km, form.fuel_quarters, photo
@@ -385,6 +387,9 @@ async def _finish(
     if isinstance(returned, TripRefused):
         await context.bot.send_message(user.id, say(f"trip.refusal.{returned.reason}"))
         return ConversationHandler.END
+    # No late alert for a car that is back; the reveal of the feedback instead, planned
+    # before anything is sent.
+    await follow(context, [returned.trip.booking.id])
     lines = [
         say("trip.returned", car=car_title(returned.trip.car.name)),
         say(
@@ -401,8 +406,6 @@ async def _finish(
     await context.bot.send_message(user.id, "\n".join(lines), reply_markup=markup)
     await report_return(context, returned)
     await context.bot_data.after_return(context, returned.trip)
-    # No late alert for a car that is back; the reveal of the feedback instead.
-    await follow(context, [returned.trip.booking.id])
     return ConversationHandler.END
 
 

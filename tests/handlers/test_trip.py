@@ -16,6 +16,7 @@ from bot.booking import CarDraft, Energy
 from bot.callbacks import Callback, Kind
 from bot.trips import ReminderKind
 from handlers.common.context import CovoisinApp, CovoisinContext
+from handlers.common.jobs import TIMER, wake
 from handlers.trip.reports import REMINDER_RETRY, send_reminder
 from tests.expect import assert_said_nothing_more
 from tests.fakebot import FakeChat, FakeTelegram, FakeUser
@@ -418,3 +419,55 @@ async def test_a_pickup_reminder_telegram_refused_is_tried_again_not_lost(s: Sce
     reminder = await s.fake.next_message(chat=s.marie, text_contains="⏰")
     assert "🔑" in str(reminder["text"])
     assert s.rows("SELECT kind FROM reminders_sent") == [("pickup",)]
+
+
+async def test_a_return_telegram_refuses_to_confirm_still_plans_the_reveal(s: Scene) -> None:
+    done = await _picked_up(s)
+    await _press(s, s.marie, done, _data(done, Kind.RETURN))
+    fuel = await _say(s, s.marie, "45330")
+    photo = await _press(s, s.marie, fuel, Callback(Kind.TRIP_FORM, 1, "f4").data())
+    # Telegram refuses the confirmation of the return: what was to follow is not sent.
+    s.fake.fail_next(1, status=400, method="sendMessage", description="Bad Request: passing")
+    since = s.fake.mark()
+    await s.fake.press_button(s.marie, photo, Callback(Kind.TRIP_FORM, 1, "skip").data())
+    await s.fake.wait_for_call("sendMessage", ok=False, since=since)
+    await s.fake.wait_for_call("answerCallbackQuery", since=since)
+    assert s.rows("SELECT status FROM bookings") == [("returned",)]
+    # The seven days of the feedback round are planned, the late alert is gone.
+    planned = await due_kinds(s.app, 1)
+    assert (1, "reveal") in planned
+    assert (1, "overdue") not in planned
+
+
+async def test_a_reminder_set_to_be_tried_again_keeps_its_minute_when_things_change(
+    s: Scene,
+) -> None:
+    await _accepted(s)
+    with sqlite3.connect(s.db_path) as conn:
+        conn.execute("DELETE FROM reminders_sent")
+    s.fake.fail_next(1, status=400, method="sendMessage", description="Bad Request: passing")
+    await _run_reminder(s, ReminderKind.PICKUP)
+    schedule = services_of(s.app).schedule
+    [retry] = [m for m in await schedule.of_booking(1) if m.kind == "pickup"]
+    await schedule.reconcile([1])  # any change to the booking, a settings press...
+    [kept] = [m for m in await schedule.of_booking(1) if m.kind == "pickup"]
+    assert kept.at == retry.at > s.clock()
+
+
+async def test_the_timer_sets_itself_again_after_a_fault(
+    s: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule = services_of(s.app).schedule
+
+    async def busy(*_: object) -> list[object]:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(schedule, "take", busy)
+    jobs = s.app.job_queue
+    assert jobs is not None
+    for job in jobs.jobs():
+        if job.name == TIMER:
+            job.schedule_removal()
+    await wake(CovoisinContext(s.app))
+    [timer] = [job for job in jobs.jobs() if job.name == TIMER and not job.removed]
+    assert timer.next_t is not None
