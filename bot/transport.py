@@ -150,9 +150,9 @@ class PatientRateLimiter(AIORateLimiter):
                         raise
                     raise MaybeCarriedOut(exc.message) from exc
                 if attempt == self._network_retries:
-                    if _not_carried_out(exc):
-                        raise NotSent(exc.message) from exc
-                    raise  # a read, whose answer is lost: nothing to keep
+                    # Never carried out, or a read that changed nothing: either way nothing
+                    # happened, and the caller may keep what it was doing for later.
+                    raise NotSent(exc.message) from exc
                 delay = self._backoff * 2**attempt
                 log.warning("%s failed (%s), retrying in %.1fs", endpoint, exc, delay)
                 await asyncio.sleep(delay)

@@ -99,9 +99,11 @@ async def remember_people(update: Update, context: CovoisinContext) -> None:
     # A message sent "as the group" (anonymous admin) or a channel: nobody to remember.
     if message is not None and message.sender_chat is not None:
         return
-    # Someone leaving is handled by `member_left`: the service message is theirs, not
-    # a sign that they are still here.
+    # Someone leaving is handled by `member_left`: the service message, or the chat_member
+    # update (whose sender is often the leaver), is no sign that they are still here.
     if message is not None and message.left_chat_member is not None:
+        return
+    if update.chat_member is not None and not is_present(update.chat_member.new_chat_member):
         return
     services = context.services
     now = services.clock()

@@ -6,6 +6,7 @@ from telegram import Message
 
 from bot.i18n import echo
 from handlers.common.context import CovoisinContext
+from handlers.common.guards import is_group_member
 
 
 async def named_member(
@@ -19,13 +20,16 @@ async def named_member(
         person = replied.from_user
         if person.is_bot:
             return None
-        # Privacy mode hid their messages from the bot: it may meet them only now, and they
-        # wrote in this group, so they belong to it.
+        # Privacy mode hid their messages from the bot: it may meet them only now. They
+        # belong to the group if Telegram says they are in it still (the message replied to
+        # may be older than their leaving).
         services, now = context.services, context.services.clock()
         await services.repos.users.seen(
             person.id, person.first_name, person.username, person.language_code, now
         )
-        if await services.repos.groups.member(chat_id, person.id) is None:
+        if await services.repos.groups.member(chat_id, person.id) is None and await is_group_member(
+            context, chat_id, person.id
+        ):
             await services.repos.groups.add_member(chat_id, person.id, now)
         return person.id, person.first_name
     for word in rest:

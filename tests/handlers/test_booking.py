@@ -726,3 +726,36 @@ async def test_only_telegrams_word_that_someone_left_counts_as_leaving(s: Scene)
     assert await has_left(context, s.village.id, s.marie.id)
     s.fake.world.set_member(s.village, s.marie, "kicked")
     assert await has_left(context, s.village.id, s.marie.id)
+
+
+async def test_a_late_chat_member_notice_of_a_departure_changes_nothing(s: Scene) -> None:
+    """Telegram's two notices of one departure may come in either order: the chat_member
+    update, whose sender is the one who left, does not bring them back."""
+    await s.fake.promote(s.village, s.fake.bot_user)
+    await _request(s, s.marie, "clio demain 10h-12h")
+    prompt = await s.fake.next_message(chat=s.paul)
+    await s.fake.press_button(s.paul, prompt, _buttons(prompt)[0])
+    await s.fake.next_message(chat=s.marie, text_contains="d'accord")
+    [(start,)] = s.rows("SELECT start_at FROM bookings")
+    s.clock.advance(datetime.fromisoformat(str(start)) - s.clock() - timedelta(minutes=30))
+    picked = await services_of(s.app).trips.record_pickup(1, s.marie.id, 45000, 4, None)
+    assert not isinstance(picked, TripRefused), picked
+    await s.fake.remove_member(s.village, s.marie)
+    await s.fake.next_message(chat=s.paul, text_contains="Marie a quitté le groupe avec")
+    marie = s.marie.to_dict()
+    chat = {"id": s.village.id, "type": "supergroup", "title": s.village.title}
+    await s.fake.send_raw_update(
+        {
+            "chat_member": {
+                "chat": chat,
+                "from": marie,
+                "date": 1,
+                "old_chat_member": {"user": marie, "status": "member"},
+                "new_chat_member": {"user": marie, "status": "left"},
+            }
+        }
+    )
+    await s.fake.send_private(s.paul, "/aide")
+    await s.fake.next_message(chat=s.paul)
+    assert s.rows(f"SELECT count(*) FROM members WHERE user_id = {s.marie.id}") == [(0,)]
+    assert_said_nothing_more(s.fake)
