@@ -290,6 +290,8 @@ async def offer_feedback(context: CovoisinContext, trip: Trip) -> None:
     for member, side in [(booking.borrower_id, FeedbackSide.BORROWER)] + [
         (manager, FeedbackSide.OWNER) for manager in trip.managers
     ]:
+        if not await is_group_member(context, booking.chat_id, member):
+            continue  # left the village (and brought the car back): no say on it any more
         say = await member_speaker(context, member, booking.chat_id)
         question, other = await _heading(context, say, trip, side)
         text = question + "\n" + say("reputation.feedback.hidden", other=other)

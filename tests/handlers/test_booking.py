@@ -715,6 +715,18 @@ async def test_someone_who_leaves_with_a_car_can_still_bring_it_back(s: Scene) -
     await _answer_to(s, query)
     question = await s.fake.next_message(chat=s.marie)
     assert "compteur" in str(question["text"])
+    await s.fake.send_private(s.marie, "45120")
+    fuel = await s.fake.next_message(chat=s.marie)
+    await s.fake.press_button(s.marie, fuel, Callback(Kind.TRIP_FORM, 1, "f4").data())
+    photo = await s.fake.next_message(chat=s.marie)
+    await s.fake.press_button(s.marie, photo, Callback(Kind.TRIP_FORM, 1, "skip").data())
+    await s.fake.next_message(chat=s.marie, text_contains="rendu")
+    await s.fake.next_message(chat=s.paul, text_contains="a rendu votre Clio")
+    await s.fake.next_message(chat=s.paul, text_contains="Votre avis sur Marie")
+    assert s.rows("SELECT status FROM bookings") == [("returned",)]
+    # Marie left the village: she is not asked what she thought of it.
+    asked = [c for c in s.fake.unconsumed_calls("sendMessage") if c.params["chat_id"] == s.marie.id]
+    assert not [c for c in asked if "Votre avis" in str(c.params["text"])]
 
 
 async def test_only_telegrams_word_that_someone_left_counts_as_leaving(s: Scene) -> None:
