@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.booking.names import is_valid_name, name_key
@@ -37,9 +37,6 @@ from bot.dates import Interval, WeeklyRule
 from bot.reputation.rules import is_trusted, needs_a_vouch, profile_of
 from bot.reputation.service import ledger_entry
 from storage import Repositories
-
-if TYPE_CHECKING:  # the transaction a repository writes in; no SQL here
-    from aiosqlite import Connection
 from storage.models import (
     AuditAction,
     AuditEntry,
@@ -52,6 +49,9 @@ from storage.models import (
     Window,
     WindowKind,
 )
+
+if TYPE_CHECKING:  # the transaction a repository writes in; no SQL here
+    from aiosqlite import Connection
 
 DECLINE_REASON_MAX_LENGTH = 200
 MAX_SEATS = 9
@@ -222,11 +222,6 @@ class Upcoming:
 
     as_borrower: tuple[BookingView, ...]
     as_manager: tuple[BookingView, ...]
-
-
-class PendingExpiry(NamedTuple):
-    booking: Booking
-    expires_at: datetime
 
 
 def _draft_problem(draft: CarDraft) -> CarRefusalReason | None:
@@ -766,14 +761,6 @@ class BookingService:
             if not await self._repos.bookings.expire(conn, booking_id, moment):
                 return None
             return await self._reread(booking_id)
-
-    async def pending_with_expiry(self) -> list[PendingExpiry]:
-        """Every pending request with the instant it lapses, soonest first: what the
-        expiry jobs are rebuilt from at start."""
-        return [
-            PendingExpiry(booking, booking.expires_at)
-            for booking in await self._repos.bookings.pending()
-        ]
 
     # Reading bookings
 

@@ -241,10 +241,6 @@ class ReputationService:
                 return ReputationRefused(ReputationRefusalReason.ALREADY_GIVEN)
         return target
 
-    async def reveal_plan(self) -> list[tuple[int, datetime]]:
-        """(booking, latest reveal) of every round not revealed: the jobs to rebuild."""
-        return [(r.booking_id, r.due_at) for r in await self._repos.reputation.open_rounds()]
-
     async def claim_reveal(self, booking_id: int) -> Reveal | None:
         """The answers to show, for the one caller that may show them: None when not due
         yet or already revealed (before a restart, or by the other side's answer)."""

@@ -18,14 +18,12 @@ from bot.reputation.rules import late_minutes
 from bot.reputation.service import ledger_entry, reveal_deadline
 from bot.trips.rules import (
     OdometerProblem,
-    Reminder,
     charged_days,
     check_return_odometer,
     is_useful,
     may_mark_no_show,
     pickup_below_last_return,
     pickup_opens,
-    reminders_ahead,
     suggest_contribution,
 )
 from storage import Repositories
@@ -139,25 +137,6 @@ class TripService:
         return await self._repos.trips.reading(booking_id, moment)
 
     # Reminders
-
-    async def reminder_plan(self) -> list[Reminder]:
-        """Every reminder still to send, from the database: what the jobs are rebuilt from."""
-        now = self._now()
-        sent = await self._repos.trips.reminders_sent()
-        plan = []
-        for booking in await self._repos.trips.with_reminders_ahead():
-            settings = await self._repos.settings.get(booking.chat_id)
-            plan.extend(reminders_ahead(booking, settings, now, sent.get(booking.id, ())))
-        return plan
-
-    async def reminders_for(self, booking_id: int) -> list[Reminder]:
-        """The reminders still to send for one booking (after a request, an accept, a pickup)."""
-        booking = await self._repos.bookings.get(booking_id)
-        if booking is None:
-            return []
-        settings = await self._repos.settings.get(booking.chat_id)
-        sent = await self._repos.trips.sent_for(booking_id)
-        return reminders_ahead(booking, settings, self._now(), sent)
 
     async def claim_reminder(self, booking_id: int, kind: ReminderKind) -> Trip | None:
         """The trip to remind of, for the one job that may send it; None when it is no

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
@@ -31,6 +31,7 @@ from bot.booking import (
     WindowKind,
 )
 from bot.dates import Interval, WeeklyRule
+from bot.schedule import EXPIRY, SchedulingService
 from storage import Database, Repositories
 from tests.booking.conftest import (
     BORROWER,
@@ -571,12 +572,18 @@ async def test_a_trip_under_way_cannot_be_cancelled(village: Village) -> None:
 # Expiry
 
 
+async def _expiries(village: Village) -> list[tuple[int, datetime]]:
+    """The request expiries the bookings' timer plans, from the database (bot/schedule.py)."""
+    schedule = SchedulingService(village.repos, village.clock)
+    return [(m.booking_id, m.at) for m in await schedule.implied() if m.kind == EXPIRY]
+
+
 async def test_expire_only_a_due_pending_request_and_only_once(village: Village) -> None:
     await village.add_car()
     booking = (await requested(village)).booking
     decided = (await requested(village)).booking
     await village.service.decline(decided.id, OWNER)
-    assert [p.booking.id for p in await village.service.pending_with_expiry()] == [booking.id]
+    assert await _expiries(village) == [(booking.id, booking.expires_at)]
     due = booking.expires_at
     assert await village.service.expire(booking.id, due - timedelta(seconds=1)) is None
     expired = await village.service.expire(booking.id, due)
@@ -584,7 +591,7 @@ async def test_expire_only_a_due_pending_request_and_only_once(village: Village)
     assert await village.service.expire(booking.id, due) is None
     assert await village.service.expire(decided.id, due) is None
     assert await village.service.expire(31337, due) is None
-    assert await village.service.pending_with_expiry() == []
+    assert await _expiries(village) == []
 
 
 async def test_expiry_survives_a_restart(village: Village) -> None:
@@ -593,10 +600,11 @@ async def test_expiry_survives_a_restart(village: Village) -> None:
     # A fresh connection and service, as after a restart, find the request and its expiry.
     db = await Database.open(village.db.path)
     try:
-        service = BookingService(Repositories.over(db), FixedClock(NOW + timedelta(hours=13)))
-        [(pending, expires_at)] = await service.pending_with_expiry()
-        assert pending.id == booking.id and expires_at == NOW + timedelta(hours=12)
-        expired = await service.expire(pending.id)
+        repos, clock = Repositories.over(db), FixedClock(NOW + timedelta(hours=13))
+        schedule = SchedulingService(repos, clock)
+        [(pending, expires_at)] = [(m.booking_id, m.at) for m in await schedule.implied()]
+        assert pending == booking.id and expires_at == NOW + timedelta(hours=12)
+        expired = await BookingService(repos, clock).expire(pending)
         assert expired is not None and expired.status is BookingStatus.EXPIRED
     finally:
         await db.close()

@@ -4,7 +4,7 @@ database: every refusal leaves the tables as they were."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from bot.reputation import (
     Reveal,
     Vouched,
 )
+from bot.schedule import REVEAL, SchedulingService
 from bot.trips import IncidentView, PickedUp, Returned
 from storage.models import FeedbackSide, GroupSettings, LedgerKind
 from tests.booking.conftest import BORROWER, CHAT, CO_MANAGER, NEIGHBOUR, OWNER, STRANGER
@@ -29,6 +30,12 @@ TABLES = ("ledger", "feedback", "feedback_rounds", "charter_acceptances")
 @pytest.fixture
 def reputation(trips: Trips) -> ReputationService:
     return ReputationService(trips.village.repos, trips.village.clock)
+
+
+async def _reveals(trips: Trips) -> list[tuple[int, datetime]]:
+    """The reveals the bookings' timer plans, from the database (bot/schedule.py)."""
+    schedule = SchedulingService(trips.village.repos, trips.village.clock)
+    return [(m.booking_id, m.at) for m in await schedule.implied() if m.kind == REVEAL]
 
 
 def refused(result: object, reason: ReputationRefusalReason) -> None:
@@ -61,7 +68,7 @@ async def test_a_return_is_a_borrowing_and_a_loan_and_opens_feedback(
     assert (paul.borrowed, paul.borrowed_on_time, paul.lent) == (2, 1, 0)
     marie = await reputation.profile_of(CHAT, OWNER)
     assert (marie.borrowed, marie.lent) == (0, 2)
-    assert len(await reputation.reveal_plan()) == 2
+    assert len(await _reveals(trips)) == 2
     row = await trips.village.db.fetchone("SELECT max(late_minutes) FROM ledger")
     assert row is not None and row[0] == 35
 
@@ -161,7 +168,7 @@ async def test_answers_are_revealed_once_when_both_sides_answered(
     assert await reputation.claim_reveal(booking_id) is None
     assert (await reputation.profile_of(CHAT, OWNER)).thumbs_up == 1
     assert (await reputation.profile_of(CHAT, BORROWER)).thumbs_down == 1
-    assert await reputation.reveal_plan() == []
+    assert await _reveals(trips) == []
 
 
 async def test_one_answer_is_revealed_after_seven_days(
@@ -169,7 +176,7 @@ async def test_one_answer_is_revealed_after_seven_days(
 ) -> None:
     booking_id = await returned(trips)
     await reputation.give_feedback(booking_id, OWNER, True)
-    [(_, due)] = await reputation.reveal_plan()
+    [(_, due)] = await _reveals(trips)
     trips.village.clock.now = due - timedelta(minutes=1)
     assert await reputation.claim_reveal(booking_id) is None
     trips.village.clock.now = due

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.schedule import SchedulingService
 from bot.trips import (
     IncidentView,
     OdometerProblem,
@@ -16,6 +17,7 @@ from bot.trips import (
     TripRefusalReason,
     TripRefused,
 )
+from storage.due import DueMoment
 from storage.models import BookingStatus
 from tests.booking.conftest import BORROWER, CO_MANAGER, NEIGHBOUR, OWNER
 from tests.trips.conftest import Trips
@@ -151,18 +153,24 @@ async def test_contribution_marked_paid_then_confirmed(trips: Trips) -> None:
     assert await trips.service.open_contributions(BORROWER) == []
 
 
+async def _planned(trips: Trips, booking_id: int) -> list[DueMoment]:
+    """What the bookings' timer plans for this booking, from the database (bot/schedule.py)."""
+    schedule = SchedulingService(trips.village.repos, trips.village.clock)
+    return [m for m in await schedule.implied() if m.booking_id == booking_id]
+
+
 async def test_a_reminder_is_claimed_once_and_only_while_useful(trips: Trips) -> None:
     booking = await trips.accepted(timedelta(minutes=30))
-    plan = await trips.service.reminders_for(booking.id)
-    assert [r.kind for r in plan][:2] == [ReminderKind.PICKUP, ReminderKind.NO_SHOW]
+    plan = await _planned(trips, booking.id)
+    assert [m.kind for m in plan][:2] == [ReminderKind.PICKUP, ReminderKind.NO_SHOW]
     # The pickup reminder (due 30 minutes ago) goes at once.
     assert plan[0].at == trips.village.clock.now
     assert await trips.service.claim_reminder(booking.id, ReminderKind.END) is None
     assert await trips.service.claim_reminder(booking.id, ReminderKind.PICKUP) is not None
     assert await trips.service.claim_reminder(booking.id, ReminderKind.PICKUP) is None
     # After a restart the plan no longer holds it.
-    rebuilt = await trips.service.reminder_plan()
-    assert ReminderKind.PICKUP not in [r.kind for r in rebuilt if r.booking_id == booking.id]
+    rebuilt = await _planned(trips, booking.id)
+    assert ReminderKind.PICKUP not in [m.kind for m in rebuilt]
     assert await trips.village.count("reminders_sent") == 1
 
 
@@ -174,5 +182,6 @@ async def test_group_offsets_are_read_from_its_settings(trips: Trips) -> None:
             "INSERT INTO group_settings (chat_id, pickup_reminder_seconds) VALUES (-100, 5)"
         )
     booking = await trips.accepted(timedelta(hours=2))
-    [pickup, *_] = await trips.service.reminders_for(booking.id)
+    [pickup, *_] = await _planned(trips, booking.id)
+    assert pickup.kind == ReminderKind.PICKUP
     assert pickup.at == booking.start - timedelta(seconds=5)
