@@ -13,7 +13,13 @@ from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.deeplinks import Action, DeepLink, start_url
 from bot.forgetting import ForgetPlan, ForgetRefusalReason, ForgetRefused, Forgotten
 from handlers.common.context import CovoisinContext
-from handlers.common.delivery import Private, about_booking, tell_each_privately, written_for
+from handlers.common.delivery import (
+    Private,
+    about_booking,
+    about_removed_car,
+    tell_each_privately,
+    written_for,
+)
 from handlers.common.jobs import follow
 from handlers.common.render import car_title, first_name
 from handlers.common.speech import Speaker, group_speaker, personal_speaker
@@ -197,9 +203,7 @@ async def _tell_the_others(context: CovoisinContext, forgotten: Forgotten, name:
     by_group: defaultdict[int, list[Private]] = defaultdict(list)
     for view in forgotten.lent:
         booking = view.booking
-        # A request nobody had answered yet, or a booking already accepted.
-        key = "booking" if booking.decided_at else "request"
-        write = about_booking(f"cars.removed.borrower_{key}", booking, view.car, owner=name)
+        write = about_removed_car(booking, view.car, name)
         by_group[booking.chat_id] += await written_for(
             context, booking.chat_id, [booking.borrower_id], write
         )

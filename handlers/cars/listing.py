@@ -12,17 +12,22 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram import User as TgUser
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.booking import Booking, Car, CarRefusalReason, CarRefused, name_key
+from bot.booking import Car, CarRefusalReason, CarRefused, name_key
 from bot.booking.car_form import Step
 from bot.callbacks import Callback, Kind, button_of, parse_callback
 from bot.i18n import Html, echo
-from bot.timefmt import format_interval_long
 from handlers.cars import form as car_form
 from handlers.cars.form import card, card_keyboard, energy_label
 from handlers.common.admins import is_admin
 from handlers.common.context import CovoisinContext
 from handlers.common.conversations import OpenForms
-from handlers.common.delivery import Private, open_private_chat_line, tell_each_privately
+from handlers.common.delivery import (
+    Private,
+    about_removed_car,
+    open_private_chat_line,
+    tell_each_privately,
+    written_for,
+)
 from handlers.common.guards import is_group_member
 from handlers.common.jobs import follow
 from handlers.common.members import named_member
@@ -349,10 +354,10 @@ async def _remove(
         return
     await query.answer()
     await follow(context, (booking.id for booking in result.cancelled))
-    notices = [
-        await _borrower_notice(context, car, presser.first_name, booking)
-        for booking in result.cancelled
-    ]
+    notices: list[Private] = []
+    for booking in result.cancelled:
+        write = about_removed_car(booking, car, presser.first_name)
+        notices += await written_for(context, car.chat_id, [booking.borrower_id], write)
     group = await context.services.repos.groups.get(car.chat_id)
     group_title = group.title if group else ""
     if by_admin:
@@ -389,17 +394,6 @@ async def _remove(
             done.append(say.plural("cars.removed.cancelled", len(result.cancelled)))
         await query.edit_message_text("\n".join(done))
         await context.bot.send_message(car.chat_id, announcement, reply_markup=open_chat)
-
-
-async def _borrower_notice(
-    context: CovoisinContext, car: Car, owner_name: str, booking: Booking
-) -> Private:
-    say = await member_speaker(context, booking.borrower_id, car.chat_id)
-    # A request nobody had answered yet, or a booking already accepted.
-    key = "cars.removed.borrower_booking" if booking.decided_at else "cars.removed.borrower_request"
-    when = format_interval_long(booking.start, booking.end, say.zone, say.language)
-    text = say(key, car=car_title(car.name), owner=owner_name, when=when)
-    return Private(booking.borrower_id, text)
 
 
 # Co-managers

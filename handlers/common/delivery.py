@@ -303,3 +303,11 @@ def about_booking(key: str, booking: Booking, car: Car, **names: str) -> Callabl
     return lambda say: say(
         key, car=car_title(car.name), when=when_long(say, booking.start, booking.end), **names
     )
+
+
+def about_removed_car(booking: Booking, car: Car, owner: str) -> Callable[[Speaker], str]:
+    """To a borrower whose request or booking went with the car its owner took back (by
+    removing it, or by asking to be forgotten)."""
+    # A request nobody had answered yet, or a booking already accepted.
+    key = "booking" if booking.decided_at else "request"
+    return about_booking(f"cars.removed.borrower_{key}", booking, car, owner=owner)
