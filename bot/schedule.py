@@ -102,8 +102,8 @@ class SchedulingService:
 
     async def reconcile_group(self, chat_id: int) -> datetime | None:
         """A group setting that moves reminders changed: its open bookings, again."""
-        open_ones = await self._repos.trips.with_reminders_ahead()
-        return await self.reconcile(b.id for b in open_ones if b.chat_id == chat_id)
+        open_ones = await self._repos.trips.with_reminders_ahead(chat_id)
+        return await self.reconcile(b.id for b in open_ones)
 
     async def rebuild(self) -> int:
         """At start: every booking's moments, from the database; how many are planned."""

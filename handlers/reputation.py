@@ -1,9 +1,9 @@
-"""Reputation in Telegram: /profil, /garant, the feedback after a return and its reveal,
-the one-line profile in the owner's prompt, and the auto-accept of trusted neighbours.
+"""Reputation in Telegram: /profil, /garant, the feedback after a return and its reveal.
 
 Feedback is a short private conversation: 👍 or 👎, then optional tags, an optional
 comment typed as a message, and « Envoyer ». Nothing is written before « Envoyer »; the
-answer stays hidden until the reveal job (or the other side's answer) shows both.
+answer stays hidden until its seven days are over (a moment of the bookings' timer) or
+the other side's answer shows both.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Writes take the connection of a transaction the caller opened (`Database.transaction()`),
 so that a check and the write it allows happen atomically. Reads go through the database;
-it has one connection, so a read inside such a transaction sees its writes.
+one from the task inside such a transaction runs on the writer, so it sees its writes.
 """
 
 from __future__ import annotations

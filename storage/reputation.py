@@ -57,7 +57,7 @@ class ReputationRepository:
         return None if row is None else _round(row)
 
     async def open_rounds(self) -> list[FeedbackRound]:
-        """Rounds not revealed yet: what the reveal jobs are rebuilt from."""
+        """Rounds not revealed yet: their reveals are rebuilt from them (bot/schedule.py)."""
         rows = await self._db.fetchall(
             "SELECT * FROM feedback_rounds WHERE revealed_at IS NULL ORDER BY due_at"
         )

@@ -74,13 +74,16 @@ class TripRepository:
 
     # Bookings a trip moves
 
-    async def with_reminders_ahead(self) -> list[Booking]:
-        """Pending, accepted and active bookings: the ones reminder jobs are rebuilt for."""
+    async def with_reminders_ahead(self, chat_id: int | None = None) -> list[Booking]:
+        """Pending, accepted and active bookings (of one group, or of all): the ones with
+        moments ahead (bot/schedule.py)."""
         rows = await self._db.fetchall(
             """
-            SELECT * FROM bookings WHERE status IN ('pending', 'accepted', 'active')
+            SELECT * FROM bookings
+            WHERE status IN ('pending', 'accepted', 'active') AND (?1 IS NULL OR chat_id = ?1)
             ORDER BY start_at, id
-            """
+            """,
+            (chat_id,),
         )
         return [booking_from_row(row) for row in rows]
 
